@@ -1,0 +1,245 @@
+//! Showing diagnostics: to people through miette, to tools as JSON lines.
+
+use std::fmt::Write as _;
+
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use serde::Serialize;
+
+use super::{Diagnostic, Label, Severity};
+use crate::source::Sources;
+
+/// Whether to colour human output.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Colour {
+    /// ANSI colours.
+    Always,
+    /// Plain text.
+    Never,
+}
+
+impl Colour {
+    /// Decides from the environment: `NO_COLOR` turns colour off, `FORCE_COLOR` on, and
+    /// otherwise colour follows whether `is_terminal` is true.
+    #[must_use]
+    pub fn detect(is_terminal: bool) -> Self {
+        let set = |name: &str| std::env::var_os(name).is_some_and(|v| !v.is_empty());
+        if set("NO_COLOR") {
+            Self::Never
+        } else if set("FORCE_COLOR") || is_terminal {
+            Self::Always
+        } else {
+            Self::Never
+        }
+    }
+}
+
+/// A diagnostic with its source attached, in the form miette renders.
+#[derive(Debug)]
+struct Report {
+    message: String,
+    code: String,
+    severity: miette::Severity,
+    help: Option<String>,
+    source: Option<NamedSource<String>>,
+    labels: Vec<LabeledSpan>,
+    related: Vec<Report>,
+}
+
+impl std::fmt::Display for Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Report {}
+
+impl miette::Diagnostic for Report {
+    fn code<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        Some(Box::new(&self.code))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn std::fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn std::fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        if self.labels.is_empty() {
+            None
+        } else {
+            Some(Box::new(self.labels.iter().cloned()))
+        }
+    }
+
+    fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
+        if self.related.is_empty() {
+            None
+        } else {
+            Some(Box::new(
+                self.related.iter().map(|r| r as &dyn miette::Diagnostic),
+            ))
+        }
+    }
+}
+
+fn miette_severity(severity: Severity) -> miette::Severity {
+    match severity {
+        Severity::Note => miette::Severity::Advice,
+        Severity::Warning => miette::Severity::Warning,
+        Severity::Error => miette::Severity::Error,
+    }
+}
+
+fn labeled(label: &Label, primary: bool) -> LabeledSpan {
+    let span = SourceSpan::from((label.span.start, label.span.len()));
+    if primary {
+        LabeledSpan::new_primary_with_span(Some(label.message.clone()), span)
+    } else {
+        LabeledSpan::new_with_span(Some(label.message.clone()), span)
+    }
+}
+
+fn report(diagnostic: &Diagnostic, sources: &Sources) -> Report {
+    let primary_file = diagnostic.primary.as_ref().map(|l| l.span.file);
+    let source = primary_file.map(|id| {
+        let file = sources.get(id);
+        NamedSource::new(file.path.clone(), file.text.to_string())
+    });
+    let mut labels: Vec<LabeledSpan> = diagnostic
+        .primary
+        .iter()
+        .map(|l| labeled(l, true))
+        .collect();
+    let mut related = Vec::new();
+    for label in &diagnostic.secondary {
+        if Some(label.span.file) == primary_file {
+            labels.push(labeled(label, false));
+        } else {
+            let file = sources.get(label.span.file);
+            related.push(Report {
+                message: label.message.clone(),
+                code: diagnostic.code.to_string(),
+                severity: miette::Severity::Advice,
+                help: None,
+                source: Some(NamedSource::new(file.path.clone(), file.text.to_string())),
+                labels: vec![labeled(label, true)],
+                related: Vec::new(),
+            });
+        }
+    }
+    Report {
+        message: diagnostic.message.clone(),
+        code: diagnostic.code.to_string(),
+        severity: miette_severity(diagnostic.severity),
+        help: diagnostic.help.clone(),
+        source,
+        labels,
+        related,
+    }
+}
+
+/// Renders one diagnostic for people.
+#[must_use]
+pub fn human(diagnostic: &Diagnostic, sources: &Sources, colour: Colour) -> String {
+    let theme = match colour {
+        Colour::Always => GraphicalTheme::unicode(),
+        Colour::Never => GraphicalTheme::unicode_nocolor(),
+    };
+    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let mut out = String::new();
+    if handler
+        .render_report(&mut out, &report(diagnostic, sources))
+        .is_err()
+    {
+        let _ = write!(out, "{}: {}", diagnostic.code, diagnostic.message);
+    }
+    out
+}
+
+/// A position in a file, for JSON output.
+#[derive(Debug, Serialize)]
+struct JsonPlace<'a> {
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    byte_start: usize,
+    byte_end: usize,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonLabel<'a> {
+    #[serde(flatten)]
+    place: JsonPlace<'a>,
+    message: &'a str,
+    primary: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct JsonDiagnostic<'a> {
+    code: &'static str,
+    severity: Severity,
+    message: &'a str,
+    file: Option<&'a str>,
+    line: Option<usize>,
+    column: Option<usize>,
+    byte_start: Option<usize>,
+    byte_end: Option<usize>,
+    labels: Vec<JsonLabel<'a>>,
+    help: Option<&'a str>,
+}
+
+fn place<'a>(label: &Label, sources: &'a Sources) -> JsonPlace<'a> {
+    let file = sources.get(label.span.file);
+    let (line, column) = file.line_column(label.span.start);
+    let (end_line, end_column) = file.line_column(label.span.end);
+    JsonPlace {
+        file: &file.path,
+        line,
+        column,
+        end_line,
+        end_column,
+        byte_start: label.span.start,
+        byte_end: label.span.end,
+    }
+}
+
+/// Renders one diagnostic as a single line of JSON.
+#[must_use]
+pub fn json(diagnostic: &Diagnostic, sources: &Sources) -> String {
+    let primary = diagnostic.primary.as_ref().map(|l| place(l, sources));
+    let labels = diagnostic
+        .primary
+        .iter()
+        .map(|l| (l, true))
+        .chain(diagnostic.secondary.iter().map(|l| (l, false)))
+        .map(|(l, primary)| JsonLabel {
+            place: place(l, sources),
+            message: &l.message,
+            primary,
+        })
+        .collect();
+    let value = JsonDiagnostic {
+        code: diagnostic.code.as_str(),
+        severity: diagnostic.severity,
+        message: &diagnostic.message,
+        file: primary.as_ref().map(|p| p.file),
+        line: primary.as_ref().map(|p| p.line),
+        column: primary.as_ref().map(|p| p.column),
+        byte_start: primary.as_ref().map(|p| p.byte_start),
+        byte_end: primary.as_ref().map(|p| p.byte_end),
+        labels,
+        help: diagnostic.help.as_deref(),
+    };
+    serde_json::to_string(&value).unwrap_or_default()
+}

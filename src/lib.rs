@@ -1,0 +1,32 @@
+//! specdeploy compiles the specification folder of a TypeScript/Bun app into deployment
+//! artifacts: Dockerfiles, Compose files, env templates and labels, each traceable to the
+//! assertions that caused it.
+//!
+//! The modules follow the pipeline in the order data flows through it:
+//!
+//! 1. [`load`] reads the app folder (the only module that reads files);
+//! 2. [`manifest`] and [`lang`] turn `assertions.json` and `*.spec` files into the
+//!    [`model`]; [`merge`] joins them into one [`model::SpecSet`];
+//! 3. [`app`] reads the app's own files (`package.json`, lockfile);
+//! 4. [`passes`] infer the archetype, needs, variables, verification summary and services
+//!    into the [`ir`];
+//! 5. [`emit`] renders the IR into artifacts;
+//! 6. [`write`] puts them on disk (the only module that writes files).
+//!
+//! Problems are collected as [`diagnostic::Diagnostic`]s by every stage.
+
+pub mod app;
+pub mod cli;
+pub mod compile;
+pub mod diagnostic;
+pub mod emit;
+pub mod explain;
+pub mod ir;
+pub mod lang;
+pub mod load;
+pub mod manifest;
+pub mod merge;
+pub mod model;
+pub mod passes;
+pub mod source;
+pub mod write;

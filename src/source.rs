@@ -1,0 +1,172 @@
+//! The text of every input file, and spans into it.
+//!
+//! All diagnostics point into a [`Sources`] table by [`FileId`] and byte range, so a span stays
+//! valid however the file was read, and line and column are computed only when a diagnostic
+//! is shown.
+
+use std::sync::Arc;
+
+/// Index of a file in a [`Sources`] table.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub u32);
+
+/// A byte range in one input file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Span {
+    /// The file the range lies in.
+    pub file: FileId,
+    /// First byte of the range.
+    pub start: usize,
+    /// One past the last byte of the range.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end` in `file`.
+    #[must_use]
+    pub fn new(file: FileId, start: usize, end: usize) -> Self {
+        Self { file, start, end }
+    }
+
+    /// An empty span at the start of `file`, for problems that concern a file as a whole.
+    #[must_use]
+    pub fn file_start(file: FileId) -> Self {
+        Self::new(file, 0, 0)
+    }
+
+    /// Length of the range in bytes.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.end.saturating_sub(self.start)
+    }
+
+    /// Whether the range is empty.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A value together with the span it was read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Located<T> {
+    /// The value.
+    pub value: T,
+    /// Where the value was written.
+    pub span: Span,
+}
+
+impl<T> Located<T> {
+    /// Wraps `value` read at `span`.
+    pub fn new(value: T, span: Span) -> Self {
+        Self { value, span }
+    }
+
+    /// Applies `f` to the value and keeps the span.
+    pub fn map<U>(self, f: impl FnOnce(T) -> U) -> Located<U> {
+        Located::new(f(self.value), self.span)
+    }
+}
+
+/// One input file: the path a user knows it by, and its text.
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    /// Path relative to the app folder, with `/` separators (`specs/assertions.json`).
+    pub path: String,
+    /// The file's text.
+    pub text: Arc<str>,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    /// A file named `path` holding `text`.
+    #[must_use]
+    pub fn new(path: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
+        let text: Arc<str> = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self {
+            path: path.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// One-based line and column (in characters) of byte `offset`.
+    #[must_use]
+    pub fn line_column(&self, offset: usize) -> (usize, usize) {
+        let offset = offset.min(self.text.len());
+        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
+        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let column = self
+            .text
+            .get(start..offset)
+            .map_or(offset - start, |prefix| prefix.chars().count());
+        (line + 1, column + 1)
+    }
+
+    /// One-based line number of byte `offset`.
+    #[must_use]
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.line_column(offset).0
+    }
+}
+
+/// The table of every file read for one compilation.
+#[derive(Clone, Debug, Default)]
+pub struct Sources {
+    files: Vec<SourceFile>,
+}
+
+impl Sources {
+    /// An empty table.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a file and returns its id.
+    pub fn add(&mut self, path: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
+        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        self.files.push(SourceFile::new(path, text));
+        id
+    }
+
+    /// The file with id `id`.
+    ///
+    /// # Panics
+    /// When `id` was not handed out by this table, which is a bug in the caller.
+    #[must_use]
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0 as usize]
+    }
+
+    /// The text a span covers, or the empty string when the span lies outside its file.
+    #[must_use]
+    pub fn slice(&self, span: Span) -> &str {
+        self.get(span.file).text.get(span.start..span.end).unwrap_or("")
+    }
+
+    /// Every file, in the order they were added.
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &SourceFile)> {
+        self.files
+            .iter()
+            .enumerate()
+            .map(|(i, f)| (FileId(u32::try_from(i).unwrap_or(u32::MAX)), f))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_are_one_based_and_count_characters() {
+        let file = SourceFile::new("a", "ab\nçd\n");
+        assert_eq!(file.line_column(0), (1, 1));
+        assert_eq!(file.line_column(3), (2, 1));
+        assert_eq!(file.line_column(5), (2, 2));
+        assert_eq!(file.line_column(100), (3, 1));
+    }
+}
