@@ -1,1 +1,106 @@
-//! app
+//! Reads the app's own `package.json`: name, version and dependencies.
+
+use jsonc_parser::ast::Value;
+
+use crate::diagnostic::{Code, Diagnostics};
+use crate::json::{self, Reader};
+use crate::source::{FileId, Located};
+
+/// What `package.json` says that matters for deployment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Package {
+    /// `name`.
+    pub name: Option<Located<String>>,
+    /// `version`.
+    pub version: Option<Located<String>>,
+    /// `description`.
+    pub description: Option<String>,
+    /// `license`.
+    pub license: Option<String>,
+    /// `repository` (a string or `{ "url": ... }`).
+    pub repository: Option<String>,
+    /// Whether there is a `bin` field: the package installs a command.
+    pub has_bin: Option<Located<String>>,
+    /// `main` or `module`: the package is meant to be imported.
+    pub main: Option<Located<String>>,
+    /// `dependencies`, by name, in file order.
+    pub dependencies: Vec<Located<String>>,
+    /// `devDependencies`, by name.
+    pub dev_dependencies: Vec<Located<String>>,
+}
+
+/// Reads `package.json` text; problems go to `diagnostics` with code `SD0504`.
+pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Package {
+    let Some((root, offset)) = json::parse(file, text, Code::MalformedPackageJson, diagnostics)
+    else {
+        return Package::default();
+    };
+    let mut reader = Reader {
+        file,
+        offset,
+        diagnostics,
+    };
+    let Value::Object(root) = &root else {
+        reader.wrong_type(&root, "package.json", "a JSON object");
+        return Package::default();
+    };
+    let mut text_field = |key: &str| {
+        json::get(root, key).and_then(|v| match v {
+            Value::StringLit(_) => reader.string(v, &format!("`{key}`")),
+            _ => None,
+        })
+    };
+    let name = text_field("name");
+    let version = text_field("version");
+    let description = text_field("description").map(|l| l.value);
+    let license = text_field("license").map(|l| l.value);
+    let main = text_field("module").or_else(|| text_field("main"));
+    let repository = match json::get(root, "repository") {
+        Some(Value::StringLit(s)) => Some(s.value.to_string()),
+        Some(Value::Object(o)) => match json::get(o, "url") {
+            Some(Value::StringLit(s)) => Some(s.value.to_string()),
+            _ => None,
+        },
+        _ => None,
+    };
+    let has_bin = json::get(root, "bin").map(|v| Located::new("bin".to_owned(), reader.value_span(v)));
+    let names = |reader: &mut Reader<'_>, key: &str| match json::get(root, key) {
+        Some(Value::Object(deps)) => deps
+            .properties
+            .iter()
+            .map(|p| {
+                let range = match &p.name {
+                    jsonc_parser::ast::ObjectPropName::String(s) => s.range,
+                    jsonc_parser::ast::ObjectPropName::Word(w) => w.range,
+                };
+                Located::new(p.name.as_str().to_owned(), reader.span(range))
+            })
+            .collect(),
+        Some(other) => {
+            reader.wrong_type(other, &format!("`{key}`"), "an object of package names and versions");
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
+    let dependencies = names(&mut reader, "dependencies");
+    let dev_dependencies = names(&mut reader, "devDependencies");
+    Package {
+        name,
+        version,
+        description,
+        license,
+        repository,
+        has_bin,
+        main,
+        dependencies,
+        dev_dependencies,
+    }
+}
+
+impl Package {
+    /// Whether `name` is a runtime dependency.
+    #[must_use]
+    pub fn depends_on(&self, name: &str) -> Option<&Located<String>> {
+        self.dependencies.iter().find(|d| d.value == name)
+    }
+}

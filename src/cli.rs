@@ -1,6 +1,289 @@
-//! cli
+//! The command line: argument parsing, reading and writing at the edge, reporting, and exit
+//! codes (0 success, 1 the specs have errors, 2 usage or IO problem, 101 internal bug).
+
+use std::io::{IsTerminal as _, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::compile::{Compilation, compile};
+use crate::diagnostic::render::{self, Colour};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity};
+use crate::emit::Layout;
+use crate::model::Archetype;
+use crate::passes::Options;
+use crate::write::{self, Outcome};
+use crate::{explain, load};
+
+/// Exit code: success.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: the specs have errors.
+pub const EXIT_SPEC_ERRORS: u8 = 1;
+/// Exit code: a usage or IO problem.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: a bug in specdeploy.
+pub const EXIT_BUG: u8 = 101;
+
+/// Compiles an app's spec folder into deployment artifacts.
+#[derive(Debug, Parser)]
+#[command(name = "specdeploy", version, about, long_about = None)]
+pub struct Cli {
+    /// How diagnostics are printed on stderr.
+    #[arg(long, value_enum, default_value_t = MessageFormat::Human, global = true)]
+    pub message_format: MessageFormat,
+    /// Treat warnings as errors.
+    #[arg(long, global = true)]
+    pub deny_warnings: bool,
+    /// Pending, proposed, deferred and denied assertions are errors.
+    #[arg(long, global = true)]
+    pub require_confirmed: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// A subcommand.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Read APP_DIR/specs and the app files, write the artifacts.
+    Build {
+        /// The app folder (holds specs/ and package.json).
+        #[arg(default_value = ".")]
+        app_dir: PathBuf,
+        /// Where to write the artifacts (defaults to APP_DIR).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Run the same analysis and report diagnostics; writes nothing.
+    Check {
+        /// The app folder.
+        #[arg(default_value = ".")]
+        app_dir: PathBuf,
+    },
+    /// Show every inferred need, service, variable and label, and why.
+    Explain {
+        /// The app folder.
+        #[arg(default_value = ".")]
+        app_dir: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
+        format: OutputFormat,
+    },
+}
+
+/// Diagnostic output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MessageFormat {
+    /// Rendered with source snippets.
+    Human,
+    /// One JSON object per line.
+    Json,
+}
+
+/// Output format of `explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Text.
+    Human,
+    /// One JSON document.
+    Json,
+}
+
 /// Runs the command line.
 #[must_use]
-pub fn main() -> std::process::ExitCode {
-    std::process::ExitCode::SUCCESS
+pub fn main() -> ExitCode {
+    install_panic_hook();
+    init_logging();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { EXIT_USAGE } else { EXIT_OK });
+        }
+    };
+    ExitCode::from(run(&cli))
+}
+
+fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("error: specdeploy hit an internal bug and stopped: {info}");
+        eprintln!("Please report it with the spec folder that caused it. No file was left half-written.");
+        std::process::exit(i32::from(EXIT_BUG));
+    }));
+}
+
+fn init_logging() {
+    if let Ok(filter) = tracing_subscriber::EnvFilter::try_from_env("SPECDEPLOY_LOG") {
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .init();
+    }
+}
+
+/// Runs a parsed command and returns its exit code.
+#[must_use]
+pub fn run(cli: &Cli) -> u8 {
+    let options = Options {
+        require_confirmed: cli.require_confirmed,
+    };
+    match &cli.command {
+        Command::Check { app_dir } => {
+            let compilation = analyse(app_dir, options, None);
+            finish(cli, &compilation, || {})
+        }
+        Command::Explain { app_dir, format } => {
+            let compilation = analyse(app_dir, options, None);
+            finish(cli, &compilation, || {
+                if let Some(ir) = &compilation.ir {
+                    let text = match format {
+                        OutputFormat::Human => explain::human(ir, &compilation.folder.sources),
+                        OutputFormat::Json => explain::json(ir, &compilation.folder.sources) + "\n",
+                    };
+                    print_stdout(&text);
+                }
+            })
+        }
+        Command::Build { app_dir, out } => build(cli, app_dir, out.as_deref().unwrap_or(app_dir), options),
+    }
+}
+
+fn analyse(app_dir: &Path, options: Options, layout: Option<&Layout>) -> Compilation {
+    let mut diagnostics = Diagnostics::new();
+    let folder = load::load(app_dir, &mut diagnostics);
+    compile(folder, options, layout, diagnostics)
+}
+
+fn print_stdout(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// Reports diagnostics; when there are no errors, runs `on_success` (which prints data).
+fn finish(cli: &Cli, compilation: &Compilation, on_success: impl FnOnce()) -> u8 {
+    let mut diagnostics = compilation.diagnostics.clone();
+    if cli.deny_warnings {
+        diagnostics.deny_warnings();
+    }
+    report(cli, &diagnostics, &compilation.folder.sources);
+    if diagnostics.has_errors() {
+        return exit_code(&diagnostics);
+    }
+    on_success();
+    EXIT_OK
+}
+
+fn exit_code(diagnostics: &Diagnostics) -> u8 {
+    let io = diagnostics.iter().any(|d| {
+        d.severity == Severity::Error
+            && matches!(d.code, Code::NoSpecsFolder | Code::UnreadableFile | Code::InputTooLarge)
+    });
+    if io { EXIT_USAGE } else { EXIT_SPEC_ERRORS }
+}
+
+fn report(cli: &Cli, diagnostics: &Diagnostics, sources: &crate::source::Sources) {
+    let colour = Colour::detect(std::io::stderr().is_terminal());
+    let mut stderr = std::io::stderr().lock();
+    for d in diagnostics.sorted() {
+        let text = match cli.message_format {
+            MessageFormat::Human => render::human(d, sources, colour),
+            MessageFormat::Json => render::json(d, sources) + "\n",
+        };
+        let _ = stderr.write_all(text.as_bytes());
+    }
+    if cli.message_format == MessageFormat::Human && !diagnostics.is_empty() {
+        let errors = diagnostics.count(Severity::Error);
+        let warnings = diagnostics.count(Severity::Warning);
+        let _ = writeln!(stderr, "{errors} error(s), {warnings} warning(s)");
+    }
+}
+
+fn slash_path(path: &Path) -> Option<String> {
+    let parts: Option<Vec<&str>> = path.components().map(|c| c.as_os_str().to_str()).collect();
+    let joined = parts?.join("/");
+    Some(if joined.is_empty() { ".".to_owned() } else { joined })
+}
+
+fn layout(app_dir: &Path, out: &Path) -> Result<Layout, String> {
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let app = std::fs::canonicalize(app_dir).map_err(|e| format!("cannot open {}: {e}", app_dir.display()))?;
+    let out_abs = std::fs::canonicalize(out).map_err(|e| format!("cannot open {}: {e}", out.display()))?;
+    let context = pathdiff::diff_paths(&app, &out_abs).and_then(|p| slash_path(&p));
+    let dockerfile = pathdiff::diff_paths(out_abs.join("Dockerfile"), &app).and_then(|p| slash_path(&p));
+    match (context, dockerfile) {
+        (Some(context), Some(dockerfile)) => Ok(Layout { context, dockerfile }),
+        _ => Err("the app and output folders must have UTF-8 paths".to_owned()),
+    }
+}
+
+fn build(cli: &Cli, app_dir: &Path, out: &Path, options: Options) -> u8 {
+    if !app_dir.join("specs").is_dir() {
+        let compilation = analyse(app_dir, options, None);
+        return finish(cli, &compilation, || {});
+    }
+    let layout = match layout(app_dir, out) {
+        Ok(layout) => layout,
+        Err(message) => return io_error(cli, message),
+    };
+    let mut compilation = analyse(app_dir, options, Some(&layout));
+    if let Some(ir) = &compilation.ir {
+        if ir.app.archetype == Archetype::Library && !compilation.diagnostics.has_errors() {
+            compilation.diagnostics.push(
+                Diagnostic::new(Code::LibraryHasNoImage, format!("{} is a library: nothing to deploy, no artifacts written", ir.app.name))
+                    .help("publish it as a package; the apps that import it get the deployment artifacts"),
+            );
+        }
+    }
+    let mut failure = None;
+    let code = finish(cli, &compilation, || {
+        let mut lines = Vec::new();
+        for artifact in &compilation.artifacts {
+            match write::write(out, artifact) {
+                Ok(outcome) => lines.push((artifact, outcome)),
+                Err(e) => {
+                    failure = Some(format!("cannot write {}: {e}", out.join(&artifact.path).display()));
+                    return;
+                }
+            }
+        }
+        print_summary(cli, out, &lines);
+    });
+    match failure {
+        Some(message) => io_error(cli, message),
+        None => code,
+    }
+}
+
+fn io_error(cli: &Cli, message: String) -> u8 {
+    let mut diagnostics = Diagnostics::new();
+    diagnostics.push(Diagnostic::new(Code::UnreadableFile, message).help("check the path and its permissions"));
+    report(cli, &diagnostics, &crate::source::Sources::new());
+    EXIT_USAGE
+}
+
+fn print_summary(cli: &Cli, out: &Path, lines: &[(&crate::emit::Artifact, Outcome)]) {
+    let verb = |o: Outcome| match o {
+        Outcome::Created => "created",
+        Outcome::Updated => "updated",
+        Outcome::Unchanged => "unchanged",
+    };
+    if cli.message_format == MessageFormat::Json {
+        let entries: Vec<serde_json::Value> = lines
+            .iter()
+            .map(|(a, o)| serde_json::json!({"path": a.path, "outcome": verb(*o), "purpose": a.purpose}))
+            .collect();
+        print_stdout(&(serde_json::json!({ "out": out.display().to_string(), "artifacts": entries }).to_string() + "\n"));
+        return;
+    }
+    if lines.is_empty() {
+        return;
+    }
+    let mut text = format!("Wrote {} artifacts to {}:\n", lines.len(), out.display());
+    let width = lines.iter().map(|(a, _)| a.path.len()).max().unwrap_or(0);
+    for (artifact, outcome) in lines {
+        text.push_str(&format!("  {:<9} {:<width$}  {}\n", verb(*outcome), artifact.path, artifact.purpose));
+    }
+    print_stdout(&text);
 }

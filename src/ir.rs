@@ -77,6 +77,10 @@ pub struct Need {
     pub names: Vec<String>,
     /// For an external API: the app cannot serve without it, so it gates readiness.
     pub required: bool,
+    /// For an external API: the variable holding its base URL, when declared.
+    pub url_variable: Option<String>,
+    /// For an external API: the variable holding its key, when declared.
+    pub key_variable: Option<String>,
     /// Why the need exists, strongest source first.
     pub provenance: Vec<Provenance>,
 }
@@ -128,11 +132,32 @@ pub enum ValuePart {
     Var(String),
 }
 
+/// How a probe runs.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "form", content = "command")]
+pub enum Probe {
+    /// A program and its arguments, run without a shell.
+    Exec(Vec<String>),
+    /// One command line for the image's `/bin/sh`; variables in it are the container's.
+    Shell(String),
+}
+
+impl Probe {
+    /// The program the probe runs first (`sh` for a shell probe).
+    #[must_use]
+    pub fn program(&self) -> &str {
+        match self {
+            Self::Exec(args) => args.first().map_or("", String::as_str),
+            Self::Shell(_) => "sh",
+        }
+    }
+}
+
 /// A health probe, as data; each backend writes it in its own syntax.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct HealthCheck {
-    /// The program and its arguments, exec form.
-    pub command: Vec<String>,
+    /// What runs.
+    pub probe: Probe,
     /// Seconds between probes.
     pub interval_s: u32,
     /// Seconds a probe may take.
@@ -199,8 +224,8 @@ pub struct Service {
     pub ports: Vec<Port>,
     /// Environment of the container: names of IR variables.
     pub environment: Vec<String>,
-    /// Literal settings of a backing service's own image (`POSTGRES_DB`).
-    pub settings: Vec<(String, String)>,
+    /// Settings of a backing service's own image (`POSTGRES_DB`), as value parts.
+    pub settings: Vec<(String, Vec<ValuePart>)>,
     /// The container's command, when the image's default is not right.
     pub command: Option<Vec<String>>,
     /// The probe, if the service can be probed.

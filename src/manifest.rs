@@ -1,1 +1,385 @@
-//! manifest
+//! Reads the spec-driven toolchain's manifest, `specs/assertions.json`, into the model.
+//!
+//! The reader is lenient where the toolchain's output varies in the wild (type spellings,
+//! `null` for absent values, display forms of the archetype) and strict where a wrong value
+//! would change the deployment (category, status, ids). Every problem is collected with the
+//! span of the value that causes it.
+
+use jsonc_parser::ast::{Object, Value};
+
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::json::{self, Reader};
+use crate::model::{
+    Assertion, Category, FormalSpec, KNOWN_TYPES, ManifestContext, SpecDocument, Status,
+    is_valid_id, normalize_type,
+};
+use crate::source::{FileId, Located, Span};
+
+/// The fields an assertion must have.
+const REQUIRED: [&str; 5] = ["id", "natural", "type", "category", "status"];
+
+/// Reads the manifest text of `file`.
+pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> SpecDocument {
+    let Some((root, offset)) = json::parse(file, text, Code::MalformedJson, diagnostics) else {
+        return SpecDocument::default();
+    };
+    let mut reader = Reader {
+        file,
+        offset,
+        diagnostics,
+    };
+    let Value::Object(root) = &root else {
+        reader.wrong_type(&root, "the manifest", "a JSON object");
+        return SpecDocument::default();
+    };
+
+    let context = read_context(&mut reader, root);
+    let assertions = match json::get(root, "assertions") {
+        Some(Value::Array(items)) => items
+            .elements
+            .iter()
+            .filter_map(|item| read_assertion(&mut reader, item))
+            .collect(),
+        Some(Value::NullKeyword(_)) | None => Vec::new(),
+        Some(other) => {
+            reader.wrong_type(other, "`assertions`", "an array of assertion objects");
+            Vec::new()
+        }
+    };
+    SpecDocument {
+        app: None,
+        context: Some(context),
+        assertions,
+        needs: Vec::new(),
+        variables: Vec::new(),
+    }
+}
+
+fn read_context(reader: &mut Reader<'_>, root: &Object<'_>) -> ManifestContext {
+    let mut list = |key: &str| {
+        json::get(root, key)
+            .map(|v| reader.strings(v, &format!("`{key}`")))
+            .unwrap_or_default()
+    };
+    let domains = list("domains");
+    let actors = list("actors");
+    let boundaries = list("boundaries");
+    let constraints = list("constraints");
+    let archetype = json::get(root, "archetype").and_then(|v| reader.optional_string(v, "`archetype`"));
+    ManifestContext {
+        archetype,
+        domains,
+        actors,
+        boundaries,
+        constraints,
+    }
+}
+
+/// The fields of one assertion object, as read, before required ones are checked.
+#[derive(Default)]
+struct Fields {
+    id: Option<Located<String>>,
+    natural: Option<Located<String>>,
+    kind: Option<Located<String>>,
+    category: Option<Located<Category>>,
+    status: Option<Located<Status>>,
+    /// Required fields that were present but unusable, so "missing" is not said of them.
+    invalid: Vec<&'static str>,
+}
+
+fn read_assertion(reader: &mut Reader<'_>, item: &Value<'_>) -> Option<Assertion> {
+    let Value::Object(object) = item else {
+        reader.wrong_type(item, "each entry of `assertions`", "an assertion object");
+        return None;
+    };
+    let span = reader.span(object.range);
+    let mut fields = Fields::default();
+    let text = |reader: &mut Reader<'_>, key: &str| {
+        json::get(object, key).and_then(|v| reader.optional_string(v, &format!("`{key}`")))
+    };
+
+    fields.id = text(reader, "id").and_then(|id| check_id(reader, id, &mut fields.invalid));
+    fields.natural = text(reader, "natural");
+    fields.kind = text(reader, "type");
+    if let Some(kind) = &fields.kind {
+        check_type(reader, kind);
+    }
+    fields.category = text(reader, "category").and_then(|c| {
+        parse_category(reader, &c).or_else(|| {
+            fields.invalid.push("category");
+            None
+        })
+    });
+    fields.status = text(reader, "status").and_then(|s| {
+        parse_status(reader, &s).or_else(|| {
+            fields.invalid.push("status");
+            None
+        })
+    });
+
+    let dependencies = json::get(object, "dependencies")
+        .map(|v| reader.strings(v, "`dependencies`"))
+        .unwrap_or_default();
+    let tags = json::get(object, "tags")
+        .map(|v| reader.strings(v, "`tags`"))
+        .unwrap_or_default();
+    let formal_spec = json::get(object, "formalSpec").and_then(|v| read_formal_spec(reader, v));
+    let source = text(reader, "source");
+    let entity = text(reader, "entity");
+    let property = text(reader, "property");
+    let constraint = text(reader, "constraint");
+    let refined_from = text(reader, "refinedFrom");
+
+    let (Some(id), Some(natural), Some(kind), Some(category), Some(status)) = (
+        fields.id.clone(),
+        fields.natural.clone(),
+        fields.kind.clone(),
+        fields.category.clone(),
+        fields.status.clone(),
+    ) else {
+        report_missing(reader, object, &fields, span);
+        return None;
+    };
+    Some(Assertion {
+        id,
+        natural,
+        kind,
+        category,
+        status,
+        source,
+        entity,
+        property,
+        constraint,
+        formal_spec,
+        dependencies,
+        refined_from,
+        tags,
+        span,
+    })
+}
+
+fn report_missing(reader: &mut Reader<'_>, object: &Object<'_>, fields: &Fields, span: Span) {
+    let present = [
+        fields.id.is_some(),
+        fields.natural.is_some(),
+        fields.kind.is_some(),
+        fields.category.is_some(),
+        fields.status.is_some(),
+    ];
+    let name = fields
+        .id
+        .as_ref()
+        .map_or_else(|| "an assertion".to_owned(), |id| format!("assertion {}", id.value));
+    let place = fields.id.as_ref().map_or(Span::new(span.file, span.start, span.start + 1), |id| id.span);
+    for (field, present) in REQUIRED.into_iter().zip(present) {
+        if present || fields.invalid.contains(&field) {
+            continue;
+        }
+        let written_as_null = json::get(object, field).is_some();
+        let message = if written_as_null {
+            format!("{name} has `{field}` set to null")
+        } else {
+            format!("{name} has no `{field}`")
+        };
+        reader.diagnostics.push(
+            Diagnostic::new(Code::MissingField, message)
+                .at(place, format!("`{field}` is required here"))
+                .help(format!("add `\"{field}\": {}` to the assertion", example(field))),
+        );
+    }
+}
+
+fn example(field: &str) -> &'static str {
+    match field {
+        "id" => "\"A-001\"",
+        "natural" => "\"what must hold, in a sentence\"",
+        "type" => "\"invariant\"",
+        "category" => "\"structure\" (or \"behavior\")",
+        _ => "\"confirmed\"",
+    }
+}
+
+fn check_id(
+    reader: &mut Reader<'_>,
+    id: Located<String>,
+    invalid: &mut Vec<&'static str>,
+) -> Option<Located<String>> {
+    if is_valid_id(&id.value) {
+        return Some(id);
+    }
+    reader.diagnostics.push(
+        Diagnostic::new(Code::InvalidId, format!("`{}` is not a valid assertion id", id.value.escape_debug()))
+            .at(id.span, "invalid id")
+            .help("an id starts with a letter and holds only letters, digits, `-`, `_`, `.` and `:`, at most 128 characters (for example `A-001`)"),
+    );
+    invalid.push("id");
+    None
+}
+
+fn check_type(reader: &mut Reader<'_>, kind: &Located<String>) {
+    if KNOWN_TYPES.contains(&normalize_type(&kind.value).as_str()) {
+        return;
+    }
+    reader.diagnostics.push(
+        Diagnostic::new(Code::UnknownType, format!("`{}` is not a known assertion type", kind.value.escape_debug()))
+            .at(kind.span, "unknown type")
+            .help(format!("known types: {}", KNOWN_TYPES.join(", "))),
+    );
+}
+
+fn parse_category(reader: &mut Reader<'_>, text: &Located<String>) -> Option<Located<Category>> {
+    if let Some(category) = Category::parse(&text.value) {
+        return Some(Located::new(category, text.span));
+    }
+    reader.diagnostics.push(
+        Diagnostic::new(Code::InvalidCategory, format!("`{}` is not a category", text.value.escape_debug()))
+            .at(text.span, "expected `structure` or `behavior`")
+            .help("use \"structure\" for data constraints and invariants, \"behavior\" for what happens over time"),
+    );
+    None
+}
+
+fn parse_status(reader: &mut Reader<'_>, text: &Located<String>) -> Option<Located<Status>> {
+    if let Some(status) = Status::parse(&text.value) {
+        return Some(Located::new(status, text.span));
+    }
+    let known: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
+    reader.diagnostics.push(
+        Diagnostic::new(Code::InvalidStatus, format!("`{}` is not a status", text.value.escape_debug()))
+            .at(text.span, "unknown status")
+            .help(format!("use one of: {}", known.join(", "))),
+    );
+    None
+}
+
+fn read_formal_spec(reader: &mut Reader<'_>, value: &Value<'_>) -> Option<FormalSpec> {
+    let object = match value {
+        Value::NullKeyword(_) => return None,
+        Value::Object(object) => object,
+        other => {
+            reader.wrong_type(other, "`formalSpec`", "an object with `file` and `lines`");
+            return None;
+        }
+    };
+    let file = json::get(object, "file").and_then(|v| reader.string(v, "`formalSpec.file`"));
+    let Some(file) = file else {
+        reader.diagnostics.push(
+            Diagnostic::new(Code::InvalidFormalSpec, "`formalSpec` names no file")
+                .at(reader.span(object.range), "no `file` here")
+                .help("add `\"file\": \"specs/dafny/model.dfy\"`, or set `formalSpec` to null"),
+        );
+        return None;
+    };
+    let lines = json::get(object, "lines").and_then(|v| read_lines(reader, v));
+    Some(FormalSpec { file, lines })
+}
+
+fn read_lines(reader: &mut Reader<'_>, value: &Value<'_>) -> Option<Located<(u32, u32)>> {
+    let span = reader.value_span(value);
+    let range = match value {
+        Value::NullKeyword(_) => return None,
+        Value::StringLit(s) => parse_line_range(&s.value),
+        Value::NumberLit(n) => n.value.parse().ok().map(|l| (l, l)),
+        Value::Array(a) => match a.elements.as_slice() {
+            [Value::NumberLit(from), Value::NumberLit(to)] => {
+                from.value.parse().ok().zip(to.value.parse().ok())
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+    match range {
+        Some((from, to)) if from >= 1 && from <= to => Some(Located::new((from, to), span)),
+        _ => {
+            reader.diagnostics.push(
+                Diagnostic::new(Code::InvalidFormalSpec, "`formalSpec.lines` is not a line range")
+                    .at(span, "expected a range such as \"10-14\"")
+                    .help("write the first and last line, one-based, as \"FROM-TO\" (FROM <= TO)"),
+            );
+            None
+        }
+    }
+}
+
+/// Parses `"10-14"`, `"10"` or `"10..14"`.
+fn parse_line_range(text: &str) -> Option<(u32, u32)> {
+    let text = text.trim();
+    let (from, to) = text
+        .split_once("..")
+        .or_else(|| text.split_once('-'))
+        .unwrap_or((text, text));
+    Some((from.trim().parse().ok()?, to.trim().parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Sources;
+
+    fn read(text: &str) -> (SpecDocument, Diagnostics) {
+        let mut sources = Sources::new();
+        let file = sources.add("specs/assertions.json", text);
+        let mut diagnostics = Diagnostics::new();
+        let document = parse(file, text, &mut diagnostics);
+        (document, diagnostics)
+    }
+
+    fn codes(diagnostics: &Diagnostics) -> Vec<Code> {
+        diagnostics.iter().map(|d| d.code).collect()
+    }
+
+    #[test]
+    fn line_ranges_accept_common_forms() {
+        assert_eq!(parse_line_range("10-14"), Some((10, 14)));
+        assert_eq!(parse_line_range("32"), Some((32, 32)));
+        assert_eq!(parse_line_range("3..4"), Some((3, 4)));
+        assert_eq!(parse_line_range("x"), None);
+    }
+
+    #[test]
+    fn a_missing_status_is_reported_once_at_the_id() {
+        let (doc, diags) = read(
+            r#"{"assertions": [{"id": "A-1", "natural": "n", "type": "invariant", "category": "structure"}]}"#,
+        );
+        assert!(doc.assertions.is_empty());
+        assert_eq!(codes(&diags), vec![Code::MissingField]);
+        let diag = diags.iter().next().expect("one diagnostic");
+        assert!(diag.message.contains("status"), "{}", diag.message);
+    }
+
+    #[test]
+    fn an_invalid_status_is_not_also_called_missing() {
+        let (_, diags) = read(
+            r#"{"assertions": [{"id": "A-1", "natural": "n", "type": "invariant", "category": "structure", "status": "approved"}]}"#,
+        );
+        assert_eq!(codes(&diags), vec![Code::InvalidStatus]);
+    }
+
+    #[test]
+    fn underscore_types_are_known_and_odd_ones_warn() {
+        let (doc, diags) = read(
+            r#"{"assertions": [
+                {"id": "A-1", "natural": "n", "type": "data_constraint", "category": "structure", "status": "confirmed"},
+                {"id": "A-2", "natural": "n", "type": "vibe", "category": "Behavior", "status": "Confirmed"}]}"#,
+        );
+        assert_eq!(doc.assertions.len(), 2);
+        assert_eq!(codes(&diags), vec![Code::UnknownType]);
+    }
+
+    #[test]
+    fn syntax_errors_point_at_their_position() {
+        let (_, diags) = read("{\"assertions\": [,]}");
+        let diag = diags.iter().next().expect("one diagnostic");
+        assert_eq!(diag.code, Code::MalformedJson);
+        assert_eq!(diag.primary.as_ref().map(|l| l.span.start), Some(16));
+    }
+
+    #[test]
+    fn a_byte_order_mark_keeps_spans_right() {
+        let text = "\u{feff}{\"archetype\": 7}";
+        let (_, diags) = read(text);
+        let diag = diags.iter().next().expect("one diagnostic");
+        let span = diag.primary.as_ref().expect("label").span;
+        assert_eq!(&text[span.start..span.end], "7");
+    }
+}

@@ -1,0 +1,108 @@
+//! `.env.example`: every variable, grouped by service, each with the assertions that need it.
+//! Secrets are empty and marked required; nothing secret is ever filled in.
+
+use serde::Serialize;
+
+use super::{Artifact, HEADER, escape, render, verbatim};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::ir::{Ir, ValuePart, Variable};
+
+#[derive(Serialize)]
+struct Entry {
+    name: minijinja::Value,
+    comment: minijinja::Value,
+    line: minijinja::Value,
+}
+
+#[derive(Serialize)]
+struct Group {
+    name: minijinja::Value,
+    entries: Vec<Entry>,
+}
+
+#[derive(Serialize)]
+struct Context {
+    header: minijinja::Value,
+    groups: Vec<Group>,
+}
+
+fn because(variable: &Variable) -> String {
+    let mut ids: Vec<&str> = variable.provenance.iter().filter_map(|p| p.assertion.as_deref()).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        String::new()
+    } else {
+        format!(" Needed by {}.", ids.join(", "))
+    }
+}
+
+fn built(parts: &[ValuePart]) -> String {
+    parts
+        .iter()
+        .map(|p| match p {
+            ValuePart::Text(t) => t.clone(),
+            ValuePart::Var(v) => format!("${{{v}}}"),
+        })
+        .collect()
+}
+
+/// Renders `.env.example`.
+pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Option<Artifact> {
+    let mut groups: Vec<Group> = Vec::new();
+    let mut failed = false;
+    for variable in &ir.variables {
+        let kind = match (variable.secret, variable.user_supplied, &variable.default) {
+            (_, false, _) => "Set by compose.yaml.",
+            (true, true, _) => "Secret, required.",
+            (false, true, None) => "Required.",
+            (false, true, Some(_)) => "Optional; the default is shown.",
+        };
+        let comment = escape::comment(&format!("{} {kind}{}", variable.description, because(variable)));
+        let line = if variable.user_supplied {
+            let value = if variable.secret { "" } else { variable.default.as_deref().unwrap_or("") };
+            match escape::dotenv(&variable.name, value) {
+                Ok(v) => format!("{}={v}", variable.name),
+                Err(e) => {
+                    failed = true;
+                    diagnostics.push(
+                        Diagnostic::new(Code::UnsafeValue, format!("the default of {} cannot be written to .env.example: {}", variable.name, e.reason))
+                            .help("change the default in the specs"),
+                    );
+                    continue;
+                }
+            }
+        } else {
+            let shown = variable.compose_value.as_deref().map(built).unwrap_or_default();
+            escape::comment(&format!("# {}={shown}", variable.name))
+        };
+        let entry = Entry {
+            name: verbatim(variable.name.clone()),
+            comment: verbatim(comment),
+            line: verbatim(line),
+        };
+        match groups.last_mut() {
+            Some(group) if group.name.as_str() == Some(variable.group.as_str()) => group.entries.push(entry),
+            _ => groups.push(Group {
+                name: verbatim(escape::comment(&variable.group)),
+                entries: vec![entry],
+            }),
+        }
+    }
+    if failed {
+        return None;
+    }
+    let contents = render(
+        "env.example.j2",
+        Context {
+            header: verbatim(HEADER.to_owned()),
+            groups,
+        },
+        diagnostics,
+    )?;
+    Some(Artifact {
+        path: ".env.example".to_owned(),
+        purpose: format!("template for .env: {} variables, secrets left empty", ir.variables.len()),
+        contents,
+    })
+}

@@ -1,0 +1,133 @@
+//! Escaping for each output syntax. Every value from the specs reaches an artifact through
+//! one of these, so spec text arrives as data and never changes the artifact's structure.
+
+use std::fmt::Write as _;
+
+/// Why a value cannot be written into an artifact.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unsafe {
+    /// What the value is.
+    pub what: String,
+    /// What the format cannot carry.
+    pub reason: &'static str,
+}
+
+/// Whether YAML may hold `c` unescaped inside a double-quoted scalar.
+fn yaml_printable(c: char) -> bool {
+    matches!(c, '\t' | '\u{20}'..='\u{7e}' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fefe}' | '\u{ff00}'..='\u{fffd}' | '\u{10000}'..)
+}
+
+/// A YAML double-quoted scalar holding `value` exactly.
+#[must_use]
+pub fn yaml(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            c if yaml_printable(c) => out.push(c),
+            c => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Text that Compose does not interpolate: every `$` doubled.
+#[must_use]
+pub fn compose_literal(value: &str) -> String {
+    value.replace('$', "$$")
+}
+
+/// A Dockerfile double-quoted string (for `LABEL` and `ENV`): quotes, backslashes and `$`
+/// escaped. Line breaks and other control characters cannot be carried.
+///
+/// # Errors
+/// When `value` holds a control character.
+pub fn dockerfile_string(what: &str, value: &str) -> Result<String, Unsafe> {
+    if value.chars().any(char::is_control) {
+        return Err(Unsafe {
+            what: what.to_owned(),
+            reason: "a Dockerfile string cannot hold line breaks or other control characters",
+        });
+    }
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        if matches!(c, '"' | '\\' | '$') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('"');
+    Ok(out)
+}
+
+/// A JSON array of strings, the exec form of `CMD`, `ENTRYPOINT` and `HEALTHCHECK`. Docker
+/// does no variable substitution in exec form, so JSON escaping is all it needs.
+#[must_use]
+pub fn json_array(items: &[String]) -> String {
+    serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
+}
+
+/// A dotenv value: bare when it is plain, single-quoted (literal, no interpolation) otherwise.
+///
+/// # Errors
+/// When `value` holds a quote `'`, a line break or another control character, which no
+/// quoting of the dotenv format carries literally.
+pub fn dotenv(what: &str, value: &str) -> Result<String, Unsafe> {
+    if value.chars().any(|c| c.is_control() || c == '\'') {
+        return Err(Unsafe {
+            what: what.to_owned(),
+            reason: "a .env value cannot hold a single quote, a line break or other control characters",
+        });
+    }
+    let plain = value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | '@' | ',' | '+'));
+    Ok(if plain && !value.is_empty() {
+        value.to_owned()
+    } else if value.is_empty() {
+        String::new()
+    } else {
+        format!("'{value}'")
+    })
+}
+
+/// Text for a `#` comment on one line: control characters become spaces.
+#[must_use]
+pub fn comment(value: &str) -> String {
+    value
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn yaml_escapes_quotes_breaks_and_controls() {
+        assert_eq!(yaml("a\"b\\c\nd\u{7f}"), "\"a\\\"b\\\\c\\nd\\u007f\"");
+        assert_eq!(yaml("ünï"), "\"ünï\"");
+    }
+
+    #[test]
+    fn dockerfile_strings_escape_substitution() {
+        assert_eq!(dockerfile_string("x", "a $HOME \"q\"").as_deref(), Ok("\"a \\$HOME \\\"q\\\"\""));
+        assert!(dockerfile_string("x", "a\nb").is_err());
+    }
+
+    #[test]
+    fn dotenv_quotes_what_is_not_plain() {
+        assert_eq!(dotenv("x", "info").as_deref(), Ok("info"));
+        assert_eq!(dotenv("x", "a b $c").as_deref(), Ok("'a b $c'"));
+        assert!(dotenv("x", "it's").is_err());
+    }
+}

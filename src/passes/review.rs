@@ -1,0 +1,74 @@
+//! Warns about assertions whose status or references make the build questionable.
+
+use std::collections::HashSet;
+
+use super::{Draft, Input};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity};
+use crate::model::Status;
+
+/// Reports unconfirmed and denied assertions, and references to unknown ids.
+pub fn run(input: &Input<'_>, _draft: &mut Draft, diagnostics: &mut Diagnostics) {
+    let specs = input.specs;
+    let ids: HashSet<&str> = specs.assertions.iter().map(|a| a.id.value.as_str()).collect();
+
+    for assertion in &specs.assertions {
+        let status = assertion.status.value;
+        match status {
+            Status::Pending | Status::Proposed | Status::Deferred => {
+                let mut d = Diagnostic::new(
+                    Code::UnconfirmedAssertion,
+                    format!(
+                        "assertion {} is {} but goes into the build",
+                        assertion.id.value,
+                        status.as_str()
+                    ),
+                )
+                .at(assertion.status.span, format!("status is {}", status.as_str()))
+                .help("confirm or deny it in the spec review; the build treats it as if it held");
+                if input.options.require_confirmed {
+                    d = d.severity(Severity::Error);
+                }
+                diagnostics.push(d);
+            }
+            Status::Denied => diagnostics.push(
+                Diagnostic::new(
+                    Code::DeniedAssertion,
+                    format!("assertion {} is denied and shapes nothing", assertion.id.value),
+                )
+                .at(assertion.status.span, "denied")
+                .help("remove it from the specs once the decision is recorded elsewhere")
+                .severity(if input.options.require_confirmed {
+                    Severity::Error
+                } else {
+                    Severity::Warning
+                }),
+            ),
+            _ => {}
+        }
+        let references = assertion.dependencies.iter().chain(assertion.refined_from.iter());
+        for reference in references {
+            if !ids.contains(reference.value.as_str()) {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnknownDependency,
+                        format!(
+                            "assertion {} refers to {}, which no assertion has as its id",
+                            assertion.id.value, reference.value
+                        ),
+                    )
+                    .at(reference.span, "unknown id")
+                    .help("fix the id, or add the assertion it names"),
+                );
+            }
+        }
+    }
+    if specs.assertions.is_empty() && input.folder.has_specs_dir {
+        let place = input.folder.manifest.or_else(|| input.folder.spec_files.first().copied());
+        let mut d = Diagnostic::new(Code::NoAssertions, "the specs hold no assertions yet")
+            .help("add assertions to specs/assertions.json (the spec-driven toolchain writes them) or to a .spec file; the artifacts can only follow what the specs say");
+        if let Some(file) = place {
+            d = d.at(crate::source::Span::file_start(file), "no assertions in this file");
+        }
+        diagnostics.push(d);
+    }
+}

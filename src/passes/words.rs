@@ -1,0 +1,93 @@
+//! Splits spec text into lower-case words with their byte ranges, so rules can match phrases
+//! without re-scanning text per rule.
+
+/// One word of a text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Word {
+    /// The word, lower case.
+    pub text: String,
+    /// Byte offset of the word's start in the text.
+    pub start: usize,
+    /// Byte offset one past its end.
+    pub end: usize,
+}
+
+/// The words of `text`: runs of letters and digits, lower-cased.
+#[must_use]
+pub fn split(text: &str) -> Vec<Word> {
+    let mut words = Vec::new();
+    let mut start = None;
+    for (i, c) in text.char_indices() {
+        match (c.is_alphanumeric(), start) {
+            (true, None) => start = Some(i),
+            (false, Some(s)) => {
+                words.push(word(text, s, i));
+                start = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        words.push(word(text, s, text.len()));
+    }
+    words
+}
+
+fn word(text: &str, start: usize, end: usize) -> Word {
+    Word {
+        text: text[start..end].to_lowercase(),
+        start,
+        end,
+    }
+}
+
+/// Finds `phrase` (words separated by spaces) in `words`; returns the index of its first word.
+#[must_use]
+pub fn find(words: &[Word], phrase: &str) -> Option<usize> {
+    let wanted: Vec<&str> = phrase.split(' ').collect();
+    if wanted.is_empty() || words.len() < wanted.len() {
+        return None;
+    }
+    (0..=words.len() - wanted.len()).find(|&i| {
+        wanted
+            .iter()
+            .enumerate()
+            .all(|(k, w)| words.get(i + k).is_some_and(|word| word.text == *w))
+    })
+}
+
+/// Words that negate what follows them closely (`does not use a cache`).
+const NEGATIONS: &[&str] = &[
+    "not", "no", "never", "without", "nor", "instead", "cannot", "doesn", "don", "isn", "aren",
+    "won", "mustn", "shouldn",
+];
+
+/// Whether one of the three words before `index` negates it.
+#[must_use]
+pub fn negated(words: &[Word], index: usize) -> bool {
+    words[index.saturating_sub(3)..index]
+        .iter()
+        .any(|w| NEGATIONS.contains(&w.text.as_str()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_on_punctuation_and_lowercases() {
+        let words = split("Kafka-topic:orders.v1");
+        let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+        assert_eq!(texts, ["kafka", "topic", "orders", "v1"]);
+        assert_eq!((words[1].start, words[1].end), (6, 11));
+    }
+
+    #[test]
+    fn finds_phrases_and_negations() {
+        let words = split("The service does not use a Redis cache");
+        let at = find(&words, "redis cache").expect("found");
+        assert_eq!(words[at].text, "redis");
+        assert!(negated(&words, at));
+        assert!(find(&words, "cache redis").is_none());
+    }
+}
