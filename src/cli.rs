@@ -188,7 +188,7 @@ fn report(cli: &Cli, diagnostics: &Diagnostics, sources: &crate::source::Sources
     let mut stderr = std::io::stderr().lock();
     for d in diagnostics.sorted() {
         let text = match cli.message_format {
-            MessageFormat::Human => render::human(d, sources, colour),
+            MessageFormat::Human => render::human(d, sources, colour) + "\n",
             MessageFormat::Json => render::json(d, sources) + "\n",
         };
         let _ = stderr.write_all(text.as_bytes());

@@ -44,6 +44,15 @@ struct Hit<'a> {
 
 impl Hit<'_> {
     fn provenance(&self) -> Provenance {
+        if self.item.field != Field::Natural {
+            return Provenance {
+                rule: self.rule.id.to_owned(),
+                assertion: self.item.assertion.map(str::to_owned),
+                field: self.item.field.as_str().to_owned(),
+                matched: self.item.text.value.clone(),
+                span: Some(self.item.text.span),
+            };
+        }
         let first = &self.item.words[self.at];
         let last = &self.item.words[self.at + self.len - 1];
         let matched = self.item.text.value.get(first.start..last.end).unwrap_or_default();
@@ -65,7 +74,15 @@ pub fn run(input: &Input<'_>, draft: &mut Draft, diagnostics: &mut Diagnostics) 
 
     explicit(&input.specs.needs, &mut needs, diagnostics);
     for hit in hits.iter().filter(|h| h.rule.kind != NeedKind::ExternalApi) {
-        needs.add(hit.rule.kind, None, hit.rule.technology, hit.provenance());
+        let gathered = needs.add(hit.rule.kind, None, hit.rule.technology, hit.provenance());
+        // `kafka-topic:orders.v1`, `s3-bucket:raw-exports`: the part after the colon names
+        // the topic, queue or bucket.
+        if let Some((_, name)) = hit.item.text.value.split_once(':') {
+            let name = name.trim();
+            if hit.item.field == Field::Boundary && !name.is_empty() && !gathered.names.iter().any(|n| n == name) {
+                gathered.names.push(name.to_owned());
+            }
+        }
     }
     external_apis(&items, &hits, &mut needs, diagnostics);
     draft.needs = needs.finish();

@@ -1,0 +1,116 @@
+//! Every folder under `fixtures/` is a test case: `app/` is the input app folder, and the
+//! expected diagnostics and artifacts are insta snapshots in `expected/`. Each case runs the
+//! real binary as a user would.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read folder") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+fn files_under(root: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("read folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let relative = path.strip_prefix(root).expect("under root");
+                files.push(relative.to_string_lossy().replace('\\', "/"));
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+fn run_case(case: &str) {
+    let work = tempfile::tempdir().expect("temp dir");
+    let app = work.path().join("app");
+    copy_dir(&fixtures().join(case).join("app"), &app);
+    let out = work.path().join("out");
+    let output = Command::new(env!("CARGO_BIN_EXE_specdeploy"))
+        .arg("build")
+        .arg(&app)
+        .arg("--out")
+        .arg(&out)
+        .env("NO_COLOR", "1")
+        .env_remove("FORCE_COLOR")
+        .output()
+        .expect("run specdeploy");
+    let shown = |bytes: &[u8]| {
+        String::from_utf8_lossy(bytes)
+            .replace(&out.display().to_string(), "<OUT>")
+            .replace(&app.display().to_string(), "<APP>")
+    };
+    let report = format!(
+        "exit code: {}\n--- stdout\n{}--- stderr\n{}",
+        output.status.code().unwrap_or(-1),
+        shown(&output.stdout),
+        shown(&output.stderr)
+    );
+
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(fixtures().join(case).join("expected"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_omit_expression(true);
+    settings.bind(|| {
+        insta::assert_snapshot!("diagnostics", report);
+        let written = if out.exists() { files_under(&out) } else { Vec::new() };
+        insta::assert_snapshot!("files", written.join("\n"));
+        for file in written {
+            let contents = std::fs::read_to_string(out.join(&file)).expect("artifact is text");
+            insta::assert_snapshot!(file.replace('/', "__"), contents);
+        }
+    });
+}
+
+macro_rules! cases {
+    ($($name:ident => $folder:literal,)*) => {
+        $(
+            #[test]
+            fn $name() {
+                run_case($folder);
+            }
+        )*
+
+        #[test]
+        fn every_fixture_folder_has_a_test() {
+            let mut listed = vec![$($folder),*];
+            listed.sort_unstable();
+            let mut found: Vec<String> = std::fs::read_dir(fixtures())
+                .expect("fixtures folder")
+                .filter_map(|e| {
+                    let e = e.ok()?;
+                    e.path().join("app").is_dir().then(|| e.file_name().to_string_lossy().into_owned())
+                })
+                .collect();
+            found.sort();
+            assert_eq!(found, listed, "add each fixture folder to the `cases!` list");
+        }
+    };
+}
+
+cases! {
+    web_service => "web-service",
+    cli_tool => "cli-tool",
+    data_pipeline => "data-pipeline",
+    fresh_probe => "fresh-probe",
+    untouched_template => "untouched-template",
+}
