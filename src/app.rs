@@ -63,7 +63,8 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Package
         },
         _ => None,
     };
-    let has_bin = json::get(root, "bin").map(|v| Located::new("bin".to_owned(), reader.value_span(v)));
+    let has_bin =
+        json::get(root, "bin").map(|v| Located::new("bin".to_owned(), reader.value_span(v)));
     let names = |reader: &mut Reader<'_>, key: &str| match json::get(root, key) {
         Some(Value::Object(deps)) => deps
             .properties
@@ -77,7 +78,11 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Package
             })
             .collect(),
         Some(other) => {
-            reader.wrong_type(other, &format!("`{key}`"), "an object of package names and versions");
+            reader.wrong_type(
+                other,
+                &format!("`{key}`"),
+                "an object of package names and versions",
+            );
             Vec::new()
         }
         None => Vec::new(),

@@ -108,7 +108,9 @@ pub fn main() -> ExitCode {
 fn install_panic_hook() {
     std::panic::set_hook(Box::new(|info| {
         eprintln!("error: specdeploy hit an internal bug and stopped: {info}");
-        eprintln!("Please report it with the spec folder that caused it. No file was left half-written.");
+        eprintln!(
+            "Please report it with the spec folder that caused it. No file was left half-written."
+        );
         std::process::exit(i32::from(EXIT_BUG));
     }));
 }
@@ -145,7 +147,9 @@ pub fn run(cli: &Cli) -> u8 {
                 }
             })
         }
-        Command::Build { app_dir, out } => build(cli, app_dir, out.as_deref().unwrap_or(app_dir), options),
+        Command::Build { app_dir, out } => {
+            build(cli, app_dir, out.as_deref().unwrap_or(app_dir), options)
+        }
     }
 }
 
@@ -178,7 +182,10 @@ fn finish(cli: &Cli, compilation: &Compilation, on_success: impl FnOnce()) -> u8
 fn exit_code(diagnostics: &Diagnostics) -> u8 {
     let io = diagnostics.iter().any(|d| {
         d.severity == Severity::Error
-            && matches!(d.code, Code::NoSpecsFolder | Code::UnreadableFile | Code::InputTooLarge)
+            && matches!(
+                d.code,
+                Code::NoSpecsFolder | Code::UnreadableFile | Code::InputTooLarge
+            )
     });
     if io { EXIT_USAGE } else { EXIT_SPEC_ERRORS }
 }
@@ -203,17 +210,27 @@ fn report(cli: &Cli, diagnostics: &Diagnostics, sources: &crate::source::Sources
 fn slash_path(path: &Path) -> Option<String> {
     let parts: Option<Vec<&str>> = path.components().map(|c| c.as_os_str().to_str()).collect();
     let joined = parts?.join("/");
-    Some(if joined.is_empty() { ".".to_owned() } else { joined })
+    Some(if joined.is_empty() {
+        ".".to_owned()
+    } else {
+        joined
+    })
 }
 
 fn layout(app_dir: &Path, out: &Path) -> Result<Layout, String> {
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let app = std::fs::canonicalize(app_dir).map_err(|e| format!("cannot open {}: {e}", app_dir.display()))?;
-    let out_abs = std::fs::canonicalize(out).map_err(|e| format!("cannot open {}: {e}", out.display()))?;
+    let app = std::fs::canonicalize(app_dir)
+        .map_err(|e| format!("cannot open {}: {e}", app_dir.display()))?;
+    let out_abs =
+        std::fs::canonicalize(out).map_err(|e| format!("cannot open {}: {e}", out.display()))?;
     let context = pathdiff::diff_paths(&app, &out_abs).and_then(|p| slash_path(&p));
-    let dockerfile = pathdiff::diff_paths(out_abs.join("Dockerfile"), &app).and_then(|p| slash_path(&p));
+    let dockerfile =
+        pathdiff::diff_paths(out_abs.join("Dockerfile"), &app).and_then(|p| slash_path(&p));
     match (context, dockerfile) {
-        (Some(context), Some(dockerfile)) => Ok(Layout { context, dockerfile }),
+        (Some(context), Some(dockerfile)) => Ok(Layout {
+            context,
+            dockerfile,
+        }),
         _ => Err("the app and output folders must have UTF-8 paths".to_owned()),
     }
 }
@@ -231,8 +248,16 @@ fn build(cli: &Cli, app_dir: &Path, out: &Path, options: Options) -> u8 {
     if let Some(ir) = &compilation.ir {
         if ir.app.archetype == Archetype::Library && !compilation.diagnostics.has_errors() {
             compilation.diagnostics.push(
-                Diagnostic::new(Code::LibraryHasNoImage, format!("{} is a library: nothing to deploy, no artifacts written", ir.app.name))
-                    .help("publish it as a package; the apps that import it get the deployment artifacts"),
+                Diagnostic::new(
+                    Code::LibraryHasNoImage,
+                    format!(
+                        "{} is a library: nothing to deploy, no artifacts written",
+                        ir.app.name
+                    ),
+                )
+                .help(
+                    "publish it as a package; the apps that import it get the deployment artifacts",
+                ),
             );
         }
     }
@@ -243,7 +268,10 @@ fn build(cli: &Cli, app_dir: &Path, out: &Path, options: Options) -> u8 {
             match write::write(out, artifact) {
                 Ok(outcome) => lines.push((artifact, outcome)),
                 Err(e) => {
-                    failure = Some(format!("cannot write {}: {e}", out.join(&artifact.path).display()));
+                    failure = Some(format!(
+                        "cannot write {}: {e}",
+                        out.join(&artifact.path).display()
+                    ));
                     return;
                 }
             }
@@ -258,7 +286,9 @@ fn build(cli: &Cli, app_dir: &Path, out: &Path, options: Options) -> u8 {
 
 fn io_error(cli: &Cli, message: String) -> u8 {
     let mut diagnostics = Diagnostics::new();
-    diagnostics.push(Diagnostic::new(Code::UnreadableFile, message).help("check the path and its permissions"));
+    diagnostics.push(
+        Diagnostic::new(Code::UnreadableFile, message).help("check the path and its permissions"),
+    );
     report(cli, &diagnostics, &crate::source::Sources::new());
     EXIT_USAGE
 }
@@ -274,7 +304,11 @@ fn print_summary(cli: &Cli, out: &Path, lines: &[(&crate::emit::Artifact, Outcom
             .iter()
             .map(|(a, o)| serde_json::json!({"path": a.path, "outcome": verb(*o), "purpose": a.purpose}))
             .collect();
-        print_stdout(&(serde_json::json!({ "out": out.display().to_string(), "artifacts": entries }).to_string() + "\n"));
+        print_stdout(
+            &(serde_json::json!({ "out": out.display().to_string(), "artifacts": entries })
+                .to_string()
+                + "\n"),
+        );
         return;
     }
     if lines.is_empty() {
@@ -283,7 +317,12 @@ fn print_summary(cli: &Cli, out: &Path, lines: &[(&crate::emit::Artifact, Outcom
     let mut text = format!("Wrote {} artifacts to {}:\n", lines.len(), out.display());
     let width = lines.iter().map(|(a, _)| a.path.len()).max().unwrap_or(0);
     for (artifact, outcome) in lines {
-        text.push_str(&format!("  {:<9} {:<width$}  {}\n", verb(*outcome), artifact.path, artifact.purpose));
+        text.push_str(&format!(
+            "  {:<9} {:<width$}  {}\n",
+            verb(*outcome),
+            artifact.path,
+            artifact.purpose
+        ));
     }
     print_stdout(&text);
 }

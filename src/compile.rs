@@ -29,7 +29,12 @@ pub struct Compilation {
 
 /// Parses, merges and analyses `folder`; with a `layout`, also renders the artifacts.
 #[must_use]
-pub fn compile(folder: AppFolder, options: Options, layout: Option<&Layout>, mut diagnostics: Diagnostics) -> Compilation {
+pub fn compile(
+    folder: AppFolder,
+    options: Options,
+    layout: Option<&Layout>,
+    mut diagnostics: Diagnostics,
+) -> Compilation {
     let mut documents: Vec<SpecDocument> = Vec::new();
     if let Some(file) = folder.manifest {
         let text = folder.sources.get(file).text.clone();
@@ -62,7 +67,9 @@ pub fn compile(folder: AppFolder, options: Options, layout: Option<&Layout>, mut
         None
     };
     let artifacts = match (&ir, layout) {
-        (Some(ir), Some(layout)) if !diagnostics.has_errors() => emit::emit(ir, layout, &mut diagnostics),
+        (Some(ir), Some(layout)) if !diagnostics.has_errors() => {
+            emit::emit(ir, layout, &mut diagnostics)
+        }
         _ => Vec::new(),
     };
     Compilation {

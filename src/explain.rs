@@ -86,9 +86,30 @@ pub fn json(ir: &Ir, sources: &Sources) -> String {
     let explained = Explained {
         app: &ir.app,
         archetype_because: reasons(std::slice::from_ref(&ir.app.archetype_provenance), sources),
-        needs: ir.needs.iter().map(|n| NeedExplained { need: n, because: reasons(&n.provenance, sources) }).collect(),
-        services: ir.services.iter().map(|s| ServiceExplained { service: s, because: reasons(&s.provenance, sources) }).collect(),
-        variables: ir.variables.iter().map(|v| VariableExplained { variable: v, because: reasons(&v.provenance, sources) }).collect(),
+        needs: ir
+            .needs
+            .iter()
+            .map(|n| NeedExplained {
+                need: n,
+                because: reasons(&n.provenance, sources),
+            })
+            .collect(),
+        services: ir
+            .services
+            .iter()
+            .map(|s| ServiceExplained {
+                service: s,
+                because: reasons(&s.provenance, sources),
+            })
+            .collect(),
+        variables: ir
+            .variables
+            .iter()
+            .map(|v| VariableExplained {
+                variable: v,
+                because: reasons(&v.provenance, sources),
+            })
+            .collect(),
         labels: &ir.labels,
         verification: &ir.verification,
     };
@@ -101,7 +122,11 @@ fn reason_line(out: &mut String, r: &Reason<'_>) {
         (Some(f), Some(l), Some(c)) => format!(" at {f}:{l}:{c}"),
         _ => String::new(),
     };
-    let _ = writeln!(out, "      {who}{} {:?} (rule {}){place}", r.field, r.matched, r.rule);
+    let _ = writeln!(
+        out,
+        "      {who}{} {:?} (rule {}){place}",
+        r.field, r.matched, r.rule
+    );
 }
 
 /// The explanation for people.
@@ -109,18 +134,32 @@ fn reason_line(out: &mut String, r: &Reason<'_>) {
 pub fn human(ir: &Ir, sources: &Sources) -> String {
     let mut out = String::new();
     let app = &ir.app;
-    let _ = writeln!(out, "{} {}: {}", app.name, app.version, app.archetype.as_str());
+    let _ = writeln!(
+        out,
+        "{} {}: {}",
+        app.name,
+        app.version,
+        app.archetype.as_str()
+    );
     for r in reasons(std::slice::from_ref(&app.archetype_provenance), sources) {
         reason_line(&mut out, &r);
     }
 
     let _ = writeln!(out, "\nNeeds");
     if ir.needs.is_empty() {
-        let _ = writeln!(out, "  none: no assertion, boundary or dependency asks for a backing service");
+        let _ = writeln!(
+            out,
+            "  none: no assertion, boundary or dependency asks for a backing service"
+        );
     }
     for need in &ir.needs {
         let name = need.name().map_or_else(String::new, |n| format!(" {n}"));
-        let _ = writeln!(out, "  {}{name}: {}", need.kind.as_str(), need.technology.as_str());
+        let _ = writeln!(
+            out,
+            "  {}{name}: {}",
+            need.kind.as_str(),
+            need.technology.as_str()
+        );
         for r in reasons(&need.provenance, sources) {
             reason_line(&mut out, &r);
         }
@@ -143,7 +182,11 @@ pub fn human(ir: &Ir, sources: &Sources) -> String {
                     Probe::Shell(line) => format!("sh -c {line:?}"),
                 };
                 let _ = writeln!(out, "      probe: {probe}");
-                let _ = writeln!(out, "      checks: {}; start period {}s", h.reason, h.start_period_s);
+                let _ = writeln!(
+                    out,
+                    "      checks: {}; start period {}s",
+                    h.reason, h.start_period_s
+                );
             }
             (None, Some(reason)) => {
                 let _ = writeln!(out, "      no probe: {reason}");
@@ -159,10 +202,18 @@ pub fn human(ir: &Ir, sources: &Sources) -> String {
             (false, true) => "you set it",
             (_, false) => "set by compose.yaml",
         };
-        let mut ids: Vec<&str> = v.provenance.iter().filter_map(|p| p.assertion.as_deref()).collect();
+        let mut ids: Vec<&str> = v
+            .provenance
+            .iter()
+            .filter_map(|p| p.assertion.as_deref())
+            .collect();
         ids.sort_unstable();
         ids.dedup();
-        let because = if ids.is_empty() { String::new() } else { format!("; needed by {}", ids.join(", ")) };
+        let because = if ids.is_empty() {
+            String::new()
+        } else {
+            format!("; needed by {}", ids.join(", "))
+        };
         let _ = writeln!(out, "  {} ({kind}{because}): {}", v.name, v.description);
     }
 

@@ -91,7 +91,10 @@ pub const KAFKA: Image = Image {
     reference: "apache/kafka:3.9.1",
     libc: Libc::Glibc,
     shell: true,
-    programs: &["/opt/kafka/bin/kafka-broker-api-versions.sh", "/opt/kafka/bin/kafka-topics.sh"],
+    programs: &[
+        "/opt/kafka/bin/kafka-broker-api-versions.sh",
+        "/opt/kafka/bin/kafka-topics.sh",
+    ],
     user: None,
 };
 

@@ -78,7 +78,11 @@ impl Reader<'_> {
     /// The span of a node's range.
     #[must_use]
     pub fn span(&self, range: jsonc_parser::common::Range) -> Span {
-        Span::new(self.file, range.start + self.offset, range.end + self.offset)
+        Span::new(
+            self.file,
+            range.start + self.offset,
+            range.end + self.offset,
+        )
     }
 
     /// The span of any value.

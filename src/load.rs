@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::source::{FileId, Span, Sources};
+use crate::source::{FileId, Sources, Span};
 
 /// The largest input file read, in bytes (a manifest of 100,000 assertions is about 25 MB).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -16,7 +16,14 @@ pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
 const MAX_DEPTH: usize = 8;
 
 /// Folders never listed: dependencies, build output, version control.
-const SKIPPED_DIRS: &[&str] = &["node_modules", ".git", "dist", "target", "coverage", ".specdeploy"];
+const SKIPPED_DIRS: &[&str] = &[
+    "node_modules",
+    ".git",
+    "dist",
+    "target",
+    "coverage",
+    ".specdeploy",
+];
 
 /// What was read from an app folder.
 #[derive(Debug, Default)]
@@ -63,7 +70,12 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> AppFolder {
     }
 
     if folder.has("specs/assertions.json") {
-        folder.manifest = read(root, "specs/assertions.json", &mut folder.sources, diagnostics);
+        folder.manifest = read(
+            root,
+            "specs/assertions.json",
+            &mut folder.sources,
+            diagnostics,
+        );
     }
     let spec_paths: Vec<String> = folder
         .files
@@ -84,11 +96,20 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> AppFolder {
 
 fn display(path: &Path) -> String {
     let shown = path.display().to_string();
-    if shown.is_empty() { ".".to_owned() } else { shown }
+    if shown.is_empty() {
+        ".".to_owned()
+    } else {
+        shown
+    }
 }
 
 /// Reads one file into `sources`; problems become diagnostics on an empty entry for the path.
-fn read(root: &Path, path: &str, sources: &mut Sources, diagnostics: &mut Diagnostics) -> Option<FileId> {
+fn read(
+    root: &Path,
+    path: &str,
+    sources: &mut Sources,
+    diagnostics: &mut Diagnostics,
+) -> Option<FileId> {
     match read_text(&root.join(path), path) {
         Ok(text) => Some(sources.add(path, text)),
         Err((code, message, help)) => {
@@ -146,14 +167,18 @@ fn list_files(root: &Path, diagnostics: &mut Diagnostics) -> BTreeSet<String> {
         .filter_entry(|e| {
             e.depth() == 0
                 || !(e.file_type().is_dir()
-                    && e.file_name().to_str().is_some_and(|n| SKIPPED_DIRS.contains(&n)))
+                    && e.file_name()
+                        .to_str()
+                        .is_some_and(|n| SKIPPED_DIRS.contains(&n)))
         });
     for entry in walker {
         match entry {
             Ok(entry) if entry.file_type().is_file() || entry.path_is_symlink() => {
                 if let Ok(relative) = entry.path().strip_prefix(root) {
-                    let parts: Option<Vec<&str>> =
-                        relative.components().map(|c| c.as_os_str().to_str()).collect();
+                    let parts: Option<Vec<&str>> = relative
+                        .components()
+                        .map(|c| c.as_os_str().to_str())
+                        .collect();
                     if let Some(parts) = parts {
                         files.insert(parts.join("/"));
                     }
@@ -161,7 +186,9 @@ fn list_files(root: &Path, diagnostics: &mut Diagnostics) -> BTreeSet<String> {
             }
             Ok(_) => {}
             Err(e) => {
-                let path = e.path().map_or_else(String::new, |p| p.display().to_string());
+                let path = e
+                    .path()
+                    .map_or_else(String::new, |p| p.display().to_string());
                 diagnostics.push(
                     Diagnostic::new(Code::UnreadableFile, format!("cannot list {path}: {e}"))
                         .help("check the folder's permissions"),

@@ -65,7 +65,8 @@ fn read_context(reader: &mut Reader<'_>, root: &Object<'_>) -> ManifestContext {
     let actors = list("actors");
     let boundaries = list("boundaries");
     let constraints = list("constraints");
-    let archetype = json::get(root, "archetype").and_then(|v| reader.optional_string(v, "`archetype`"));
+    let archetype =
+        json::get(root, "archetype").and_then(|v| reader.optional_string(v, "`archetype`"));
     ManifestContext {
         archetype,
         domains,
@@ -166,11 +167,16 @@ fn report_missing(reader: &mut Reader<'_>, object: &Object<'_>, fields: &Fields,
         fields.category.is_some(),
         fields.status.is_some(),
     ];
-    let name = fields
+    let name = fields.id.as_ref().map_or_else(
+        || "an assertion".to_owned(),
+        |id| format!("assertion {}", id.value),
+    );
+    let place = fields
         .id
         .as_ref()
-        .map_or_else(|| "an assertion".to_owned(), |id| format!("assertion {}", id.value));
-    let place = fields.id.as_ref().map_or(Span::new(span.file, span.start, span.start + 1), |id| id.span);
+        .map_or(Span::new(span.file, span.start, span.start + 1), |id| {
+            id.span
+        });
     for (field, present) in REQUIRED.into_iter().zip(present) {
         if present || fields.invalid.contains(&field) {
             continue;
@@ -184,7 +190,10 @@ fn report_missing(reader: &mut Reader<'_>, object: &Object<'_>, fields: &Fields,
         reader.diagnostics.push(
             Diagnostic::new(Code::MissingField, message)
                 .at(place, format!("`{field}` is required here"))
-                .help(format!("add `\"{field}\": {}` to the assertion", example(field))),
+                .help(format!(
+                    "add `\"{field}\": {}` to the assertion",
+                    example(field)
+                )),
         );
     }
 }
@@ -221,9 +230,15 @@ fn check_type(reader: &mut Reader<'_>, kind: &Located<String>) {
         return;
     }
     reader.diagnostics.push(
-        Diagnostic::new(Code::UnknownType, format!("`{}` is not a known assertion type", kind.value.escape_debug()))
-            .at(kind.span, "unknown type")
-            .help(format!("known types: {}", KNOWN_TYPES.join(", "))),
+        Diagnostic::new(
+            Code::UnknownType,
+            format!(
+                "`{}` is not a known assertion type",
+                kind.value.escape_debug()
+            ),
+        )
+        .at(kind.span, "unknown type")
+        .help(format!("known types: {}", KNOWN_TYPES.join(", "))),
     );
 }
 
@@ -245,9 +260,12 @@ fn parse_status(reader: &mut Reader<'_>, text: &Located<String>) -> Option<Locat
     }
     let known: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
     reader.diagnostics.push(
-        Diagnostic::new(Code::InvalidStatus, format!("`{}` is not a status", text.value.escape_debug()))
-            .at(text.span, "unknown status")
-            .help(format!("use one of: {}", known.join(", "))),
+        Diagnostic::new(
+            Code::InvalidStatus,
+            format!("`{}` is not a status", text.value.escape_debug()),
+        )
+        .at(text.span, "unknown status")
+        .help(format!("use one of: {}", known.join(", "))),
     );
     None
 }
@@ -292,9 +310,12 @@ fn read_lines(reader: &mut Reader<'_>, value: &Value<'_>) -> Option<Located<(u32
         Some((from, to)) if from >= 1 && from <= to => Some(Located::new((from, to), span)),
         _ => {
             reader.diagnostics.push(
-                Diagnostic::new(Code::InvalidFormalSpec, "`formalSpec.lines` is not a line range")
-                    .at(span, "expected a range such as \"10-14\"")
-                    .help("write the first and last line, one-based, as \"FROM-TO\" (FROM <= TO)"),
+                Diagnostic::new(
+                    Code::InvalidFormalSpec,
+                    "`formalSpec.lines` is not a line range",
+                )
+                .at(span, "expected a range such as \"10-14\"")
+                .help("write the first and last line, one-based, as \"FROM-TO\" (FROM <= TO)"),
             );
             None
         }

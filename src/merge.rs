@@ -62,7 +62,9 @@ fn merge_app(into: &mut AppDecl, app: AppDecl, diagnostics: &mut Diagnostics) {
         *into = app;
         return;
     }
-    let mut field = |name: &str, slot: &mut Option<Located<String>>, new: Option<Located<String>>| {
+    let mut field = |name: &str,
+                     slot: &mut Option<Located<String>>,
+                     new: Option<Located<String>>| {
         match (slot.as_ref(), new) {
             (Some(first), Some(again)) => diagnostics.push(
                 Diagnostic::new(
@@ -83,7 +85,11 @@ fn merge_app(into: &mut AppDecl, app: AppDecl, diagnostics: &mut Diagnostics) {
     field("entry point", &mut into.entry, app.entry);
     field("schedule", &mut into.schedule, app.schedule);
     let mut port = into.port.clone().map(|p| p.map(|n| n.to_string()));
-    field("port", &mut port, app.port.clone().map(|p| p.map(|n| n.to_string())));
+    field(
+        "port",
+        &mut port,
+        app.port.clone().map(|p| p.map(|n| n.to_string())),
+    );
     if into.port.is_none() {
         into.port = app.port;
     }

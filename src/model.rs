@@ -118,9 +118,7 @@ pub const KNOWN_TYPES: &[&str] = &[
 /// Normalises an assertion type: lower case, `_` and spaces as `-`.
 #[must_use]
 pub fn normalize_type(text: &str) -> String {
-    text.trim()
-        .to_ascii_lowercase()
-        .replace(['_', ' '], "-")
+    text.trim().to_ascii_lowercase().replace(['_', ' '], "-")
 }
 
 /// A link from an assertion to the formal model that states it.
@@ -386,10 +384,23 @@ mod tests {
 
     #[test]
     fn archetype_spellings_normalise() {
-        for text in ["web-service", "Web Service", "web_service", "WEB-SERVICE", "WebService"] {
-            assert_eq!(Archetype::parse(text), Some(Archetype::WebService), "{text}");
+        for text in [
+            "web-service",
+            "Web Service",
+            "web_service",
+            "WEB-SERVICE",
+            "WebService",
+        ] {
+            assert_eq!(
+                Archetype::parse(text),
+                Some(Archetype::WebService),
+                "{text}"
+            );
         }
-        assert_eq!(Archetype::parse("Data Pipeline"), Some(Archetype::DataPipeline));
+        assert_eq!(
+            Archetype::parse("Data Pipeline"),
+            Some(Archetype::DataPipeline)
+        );
         assert_eq!(Archetype::parse("microwave"), None);
     }
 

@@ -145,7 +145,10 @@ impl Sources {
     /// The text a span covers, or the empty string when the span lies outside its file.
     #[must_use]
     pub fn slice(&self, span: Span) -> &str {
-        self.get(span.file).text.get(span.start..span.end).unwrap_or("")
+        self.get(span.file)
+            .text
+            .get(span.start..span.end)
+            .unwrap_or("")
     }
 
     /// Every file, in the order they were added.

@@ -38,7 +38,11 @@ pub fn write(out: &Path, artifact: &Artifact) -> std::io::Result<Outcome> {
         Err(_) => set_default_permissions(temporary.path())?,
     }
     temporary.persist(&path).map_err(|e| e.error)?;
-    Ok(if existing.is_some() { Outcome::Updated } else { Outcome::Created })
+    Ok(if existing.is_some() {
+        Outcome::Updated
+    } else {
+        Outcome::Created
+    })
 }
 
 #[cfg(unix)]

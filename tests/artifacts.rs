@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use support::{Specdeploy, compose_config, copy_dir, hadolint, parse_dockerfile};
 
 /// Fixtures that compile to artifacts.
-const BUILDABLE: &[&str] = &["web-service", "cli-tool", "data-pipeline"];
+const BUILDABLE: &[&str] = &["web-service", "cli-tool", "data-pipeline", "no-lockfile"];
 
 struct Built {
     _work: tempfile::TempDir,
@@ -20,9 +20,21 @@ struct Built {
 fn build(case: &str) -> Built {
     let work = tempfile::tempdir().expect("temp dir");
     let app = work.path().join("app");
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(case).join("app"), &app);
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(case)
+            .join("app"),
+        &app,
+    );
     let out = work.path().join("out");
-    Specdeploy::new().arg("build").arg(&app).arg("--out").arg(&out).run().assert_success();
+    Specdeploy::new()
+        .arg("build")
+        .arg(&app)
+        .arg("--out")
+        .arg(&out)
+        .run()
+        .assert_success();
     Built { _work: work, out }
 }
 
@@ -32,7 +44,9 @@ fn filled_env(out: &Path, skip: Option<&str>) -> String {
     template
         .lines()
         .map(|line| match line.strip_suffix('=') {
-            Some(name) if !line.starts_with('#') && Some(name) != skip => format!("{name}=placeholder1"),
+            Some(name) if !line.starts_with('#') && Some(name) != skip => {
+                format!("{name}=placeholder1")
+            }
             _ => line.to_owned(),
         })
         .collect::<Vec<_>>()
@@ -54,7 +68,11 @@ fn dockerfiles_pass_hadolint_with_no_findings_at_any_level() {
         let built = build(case);
         let run = hadolint(&built.out.join("Dockerfile"));
         run.assert_success();
-        assert_eq!(run.stdout.trim(), "", "{case}: hadolint reported findings: {run}");
+        assert_eq!(
+            run.stdout.trim(),
+            "",
+            "{case}: hadolint reported findings: {run}"
+        );
     }
 }
 
@@ -67,9 +85,17 @@ fn compose_files_are_accepted_silently_with_the_env_template_filled_in() {
         run.assert_success();
         assert_eq!(run.stderr.trim(), "", "{case}: compose warned: {run}");
         if built.out.join("compose.dev.yaml").exists() {
-            let run = compose_config(&built.out, &["compose.yaml", "compose.dev.yaml"], Some(Path::new(".env")));
+            let run = compose_config(
+                &built.out,
+                &["compose.yaml", "compose.dev.yaml"],
+                Some(Path::new(".env")),
+            );
             run.assert_success();
-            assert_eq!(run.stderr.trim(), "", "{case}: compose warned on the dev file: {run}");
+            assert_eq!(
+                run.stderr.trim(),
+                "",
+                "{case}: compose warned on the dev file: {run}"
+            );
         }
     }
 }
@@ -79,11 +105,16 @@ fn each_missing_required_variable_fails_compose_by_name() {
     for case in BUILDABLE {
         let built = build(case);
         for variable in required_variables(&built.out) {
-            std::fs::write(built.out.join(".env"), filled_env(&built.out, Some(&variable))).expect("write .env");
+            std::fs::write(
+                built.out.join(".env"),
+                filled_env(&built.out, Some(&variable)),
+            )
+            .expect("write .env");
             let run = compose_config(&built.out, &["compose.yaml"], Some(Path::new(".env")));
             run.assert_failure();
             assert!(
-                run.stderr.contains(&format!("required variable {variable} is missing")),
+                run.stderr
+                    .contains(&format!("required variable {variable} is missing")),
                 "{case}: compose did not name {variable}: {run}"
             );
         }
@@ -98,13 +129,19 @@ fn env_templates_parse_with_a_dotenv_parser_and_cover_every_reference() {
             .expect("open .env.example")
             .map(|item| item.expect("valid dotenv line").0)
             .collect();
-        let compose = std::fs::read_to_string(built.out.join("compose.yaml")).expect("compose.yaml");
+        let compose =
+            std::fs::read_to_string(built.out.join("compose.yaml")).expect("compose.yaml");
         let mut rest = compose.as_str();
         while let Some(at) = rest.find("${") {
             let after = &rest[at + 2..];
-            let end = after.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).unwrap_or(after.len());
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
             let name = &after[..end];
-            assert!(parsed.contains(name), "{case}: compose.yaml reads {name}, which .env.example lacks");
+            assert!(
+                parsed.contains(name),
+                "{case}: compose.yaml reads {name}, which .env.example lacks"
+            );
             rest = &after[end..];
         }
         for name in &parsed {
@@ -118,13 +155,25 @@ fn dockerfiles_parse_with_buildkit_and_keep_their_shape() {
     for case in BUILDABLE {
         let built = build(case);
         let instructions = parse_dockerfile(&built.out.join("Dockerfile"));
-        let froms: Vec<usize> = instructions.iter().enumerate().filter(|(_, i)| i.cmd == "FROM").map(|(n, _)| n).collect();
+        let froms: Vec<usize> = instructions
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.cmd == "FROM")
+            .map(|(n, _)| n)
+            .collect();
         assert!(froms.len() >= 2, "{case}: a multi-stage build");
         let runtime = &instructions[*froms.last().expect("a FROM")..];
 
-        let user = runtime.iter().rev().find(|i| i.cmd == "USER").expect("runtime stage sets USER");
+        let user = runtime
+            .iter()
+            .rev()
+            .find(|i| i.cmd == "USER")
+            .expect("runtime stage sets USER");
         let uid = user.value[0].split(':').next().expect("uid");
-        assert!(uid.parse::<u32>().is_ok_and(|u| u != 0), "{case}: numeric non-root USER, got {uid}");
+        assert!(
+            uid.parse::<u32>().is_ok_and(|u| u != 0),
+            "{case}: numeric non-root USER, got {uid}"
+        );
 
         for start in ["CMD", "ENTRYPOINT"] {
             if let Some(i) = runtime.iter().find(|i| i.cmd == start) {
@@ -132,14 +181,26 @@ fn dockerfiles_parse_with_buildkit_and_keep_their_shape() {
             }
         }
         if let Some(health) = runtime.iter().find(|i| i.cmd == "HEALTHCHECK") {
-            assert_eq!(health.value.first().map(String::as_str), Some("CMD"), "{case}: exec-form HEALTHCHECK");
-            assert_eq!(health.value.get(1).map(String::as_str), Some("bun"), "{case}: probe runs bun, which the slim image has");
+            assert_eq!(
+                health.value.first().map(String::as_str),
+                Some("CMD"),
+                "{case}: exec-form HEALTHCHECK"
+            );
+            assert_eq!(
+                health.value.get(1).map(String::as_str),
+                Some("bun"),
+                "{case}: probe runs bun, which the slim image has"
+            );
         }
         for i in &instructions {
             if matches!(i.cmd.as_str(), "ENV" | "ARG") {
                 let text = i.original.to_ascii_uppercase();
                 for secret in ["PASSWORD", "SECRET", "API_KEY", "TOKEN"] {
-                    assert!(!text.contains(secret), "{case}: a secret in the image: {}", i.original);
+                    assert!(
+                        !text.contains(secret),
+                        "{case}: a secret in the image: {}",
+                        i.original
+                    );
                 }
             }
         }

@@ -10,7 +10,13 @@ use support::{Specdeploy, copy_dir};
 fn fixture(case: &str) -> (tempfile::TempDir, PathBuf) {
     let work = tempfile::tempdir().expect("temp dir");
     let app = work.path().join("app");
-    copy_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join(case).join("app"), &app);
+    copy_dir(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(case)
+            .join("app"),
+        &app,
+    );
     (work, app)
 }
 
@@ -18,7 +24,14 @@ fn snapshot_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
     for entry in walk(dir) {
         let bytes = std::fs::read(&entry).expect("read");
-        files.push((entry.strip_prefix(dir).expect("under").display().to_string(), bytes));
+        files.push((
+            entry
+                .strip_prefix(dir)
+                .expect("under")
+                .display()
+                .to_string(),
+            bytes,
+        ));
     }
     files.sort();
     files
@@ -42,46 +55,90 @@ fn build_writes_into_the_app_folder_by_default_and_says_what_it_wrote() {
     let (_work, app) = fixture("web-service");
     let run = Specdeploy::new().arg("build").current_dir(&app).run();
     run.assert_code(0);
-    for file in ["Dockerfile", ".dockerignore", "compose.yaml", "compose.dev.yaml", ".env.example"] {
+    for file in [
+        "Dockerfile",
+        ".dockerignore",
+        "compose.yaml",
+        "compose.dev.yaml",
+        ".env.example",
+    ] {
         assert!(app.join(file).is_file(), "{file} written");
         assert!(run.stdout.contains(file), "summary names {file}: {run}");
     }
-    assert!(!app.join("Dockerfile.dockerignore").exists(), "only needed outside the context");
-    assert!(run.stderr.contains("SD0301"), "warnings reach stderr: {run}");
+    assert!(
+        !app.join("Dockerfile.dockerignore").exists(),
+        "only needed outside the context"
+    );
+    assert!(
+        run.stderr.contains("SD0301"),
+        "warnings reach stderr: {run}"
+    );
 }
 
 #[test]
 fn check_writes_nothing() {
     let (_work, app) = fixture("web-service");
     let before = snapshot_of(&app);
-    Specdeploy::new().arg("check").arg(&app).run().assert_code(0);
+    Specdeploy::new()
+        .arg("check")
+        .arg(&app)
+        .run()
+        .assert_code(0);
     assert_eq!(snapshot_of(&app), before);
 }
 
 #[test]
 fn exit_codes_follow_the_documented_contract() {
     let (_work, app) = fixture("fresh-probe");
-    Specdeploy::new().arg("check").arg(&app).run().assert_code(1);
-    Specdeploy::new().arg("check").arg("/nonexistent/app/folder").run().assert_code(2);
+    Specdeploy::new()
+        .arg("check")
+        .arg(&app)
+        .run()
+        .assert_code(1);
+    Specdeploy::new()
+        .arg("check")
+        .arg("/nonexistent/app/folder")
+        .run()
+        .assert_code(2);
     Specdeploy::new().arg("frobnicate").run().assert_code(2);
-    Specdeploy::new().args(["build", "--message-format", "xml"]).run().assert_code(2);
+    Specdeploy::new()
+        .args(["build", "--message-format", "xml"])
+        .run()
+        .assert_code(2);
     Specdeploy::new().arg("--help").run().assert_code(0);
 }
 
 #[test]
 fn deny_warnings_and_require_confirmed_turn_warnings_into_failure() {
     let (_work, app) = fixture("web-service");
-    Specdeploy::new().arg("check").arg(&app).run().assert_code(0);
-    Specdeploy::new().args(["check", "--deny-warnings"]).arg(&app).run().assert_code(1);
-    let run = Specdeploy::new().args(["check", "--require-confirmed"]).arg(&app).run();
+    Specdeploy::new()
+        .arg("check")
+        .arg(&app)
+        .run()
+        .assert_code(0);
+    Specdeploy::new()
+        .args(["check", "--deny-warnings"])
+        .arg(&app)
+        .run()
+        .assert_code(1);
+    let run = Specdeploy::new()
+        .args(["check", "--require-confirmed"])
+        .arg(&app)
+        .run();
     run.assert_code(1);
-    assert!(run.stderr.contains("A-012") && run.stderr.contains("A-013"), "{run}");
+    assert!(
+        run.stderr.contains("A-012") && run.stderr.contains("A-013"),
+        "{run}"
+    );
 }
 
 #[test]
 fn json_diagnostics_are_one_object_per_line_with_positions() {
     let (_work, app) = fixture("web-service");
-    let run = Specdeploy::new().args(["check", "--message-format", "json"]).arg(&app).run();
+    let run = Specdeploy::new()
+        .args(["check", "--message-format", "json"])
+        .arg(&app)
+        .run();
     run.assert_code(0);
     let lines: Vec<serde_json::Value> = run
         .stderr
@@ -104,29 +161,64 @@ fn json_diagnostics_are_one_object_per_line_with_positions() {
 fn build_with_json_messages_prints_a_json_summary() {
     let (work, app) = fixture("cli-tool");
     let out = work.path().join("out");
-    let run = Specdeploy::new().args(["build", "--message-format", "json"]).arg(&app).arg("--out").arg(&out).run();
+    let run = Specdeploy::new()
+        .args(["build", "--message-format", "json"])
+        .arg(&app)
+        .arg("--out")
+        .arg(&out)
+        .run();
     run.assert_code(0);
     let summary: serde_json::Value = serde_json::from_str(run.stdout.trim()).expect("JSON summary");
-    let paths: Vec<&str> = summary["artifacts"].as_array().expect("list").iter().filter_map(|a| a["path"].as_str()).collect();
-    assert!(paths.contains(&"Dockerfile") && paths.contains(&"compose.yaml"), "{paths:?}");
+    let paths: Vec<&str> = summary["artifacts"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|a| a["path"].as_str())
+        .collect();
+    assert!(
+        paths.contains(&"Dockerfile") && paths.contains(&"compose.yaml"),
+        "{paths:?}"
+    );
 }
 
 #[test]
 fn explain_json_names_the_assertion_behind_each_need() {
     let (_work, app) = fixture("web-service");
-    let run = Specdeploy::new().args(["explain", "--format", "json"]).arg(&app).run();
+    let run = Specdeploy::new()
+        .args(["explain", "--format", "json"])
+        .arg(&app)
+        .run();
     run.assert_code(0);
     let explained: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
     let needs = explained["needs"].as_array().expect("needs");
-    let database = needs.iter().find(|n| n["kind"] == "database").expect("a database need");
+    let database = needs
+        .iter()
+        .find(|n| n["kind"] == "database")
+        .expect("a database need");
     assert_eq!(database["technology"], "postgres");
-    let ids: Vec<&str> = database["because"].as_array().expect("because").iter().filter_map(|b| b["assertion"].as_str()).collect();
+    let ids: Vec<&str> = database["because"]
+        .as_array()
+        .expect("because")
+        .iter()
+        .filter_map(|b| b["assertion"].as_str())
+        .collect();
     assert!(ids.contains(&"A-004"), "{ids:?}");
     for need in needs {
-        let ids: Vec<&str> = need["because"].as_array().expect("because").iter().filter_map(|b| b["assertion"].as_str()).collect();
-        assert!(!ids.contains(&"A-011") && !ids.contains(&"A-013"), "refined and denied assertions create nothing: {need}");
+        let ids: Vec<&str> = need["because"]
+            .as_array()
+            .expect("because")
+            .iter()
+            .filter_map(|b| b["assertion"].as_str())
+            .collect();
+        assert!(
+            !ids.contains(&"A-011") && !ids.contains(&"A-013"),
+            "refined and denied assertions create nothing: {need}"
+        );
         for reason in need["because"].as_array().expect("because") {
-            assert!(reason["rule"].is_string() && reason["line"].is_u64(), "provenance with a place: {reason}");
+            assert!(
+                reason["rule"].is_string() && reason["line"].is_u64(),
+                "provenance with a place: {reason}"
+            );
         }
     }
 }
@@ -136,7 +228,10 @@ fn explain_says_why_a_pipeline_has_no_probe() {
     let (_work, app) = fixture("data-pipeline");
     let run = Specdeploy::new().arg("explain").arg(&app).run();
     run.assert_code(0);
-    assert!(run.stdout.contains("no probe: a pipeline runs once"), "{run}");
+    assert!(
+        run.stdout.contains("no probe: a pipeline runs once"),
+        "{run}"
+    );
 }
 
 #[test]
@@ -145,10 +240,26 @@ fn output_is_byte_identical_across_runs_and_working_directories() {
     let (work_b, app_b) = fixture("data-pipeline");
     let out_a = work_a.path().join("out");
     let out_b = work_b.path().join("out");
-    Specdeploy::new().arg("build").arg(&app_a).arg("--out").arg(&out_a).current_dir(work_a.path()).run().assert_success();
-    Specdeploy::new().args(["build", "app", "--out", "out"]).current_dir(work_b.path()).run().assert_success();
+    Specdeploy::new()
+        .arg("build")
+        .arg(&app_a)
+        .arg("--out")
+        .arg(&out_a)
+        .current_dir(work_a.path())
+        .run()
+        .assert_success();
+    Specdeploy::new()
+        .args(["build", "app", "--out", "out"])
+        .current_dir(work_b.path())
+        .run()
+        .assert_success();
     assert_eq!(snapshot_of(&out_a), snapshot_of(&out_b));
-    let again = Specdeploy::new().arg("build").arg(&app_b).arg("--out").arg(&out_b).run();
+    let again = Specdeploy::new()
+        .arg("build")
+        .arg(&app_b)
+        .arg("--out")
+        .arg(&out_b)
+        .run();
     again.assert_success();
     assert!(again.stdout.contains("unchanged"), "{again}");
     assert_eq!(snapshot_of(&out_a), snapshot_of(&out_b));
@@ -164,11 +275,18 @@ fn a_library_gets_no_artifacts_and_is_told_so() {
         r#"{"archetype": "library", "assertions": [{"id": "A-1", "natural": "Parsing is total", "type": "invariant", "category": "structure", "status": "confirmed"}]}"#,
     )
     .expect("manifest");
-    std::fs::write(app.join("package.json"), r#"{"name": "tiny-lib", "version": "1.0.0", "main": "index.ts"}"#).expect("package.json");
+    std::fs::write(
+        app.join("package.json"),
+        r#"{"name": "tiny-lib", "version": "1.0.0", "main": "index.ts"}"#,
+    )
+    .expect("package.json");
     let before = snapshot_of(app);
     let run = Specdeploy::new().arg("build").arg(app).run();
     run.assert_code(0);
-    assert!(run.stderr.contains("SD0404") && run.stderr.contains("library"), "{run}");
+    assert!(
+        run.stderr.contains("SD0404") && run.stderr.contains("library"),
+        "{run}"
+    );
     assert_eq!(snapshot_of(app), before, "nothing written");
 }
 
@@ -177,6 +295,11 @@ fn no_colour_unless_forced() {
     let (_work, app) = fixture("web-service");
     let plain = Specdeploy::new().arg("check").arg(&app).run();
     assert!(!plain.stderr.contains('\u{1b}'), "{plain}");
-    let forced = Specdeploy::new().arg("check").arg(&app).env_remove("NO_COLOR").env("FORCE_COLOR", "1").run();
+    let forced = Specdeploy::new()
+        .arg("check")
+        .arg(&app)
+        .env_remove("NO_COLOR")
+        .env("FORCE_COLOR", "1")
+        .run();
     assert!(forced.stderr.contains('\u{1b}'), "{forced}");
 }

@@ -72,7 +72,11 @@ fn run_case(case: &str) {
     settings.set_omit_expression(true);
     settings.bind(|| {
         insta::assert_snapshot!("diagnostics", report);
-        let written = if out.exists() { files_under(&out) } else { Vec::new() };
+        let written = if out.exists() {
+            files_under(&out)
+        } else {
+            Vec::new()
+        };
         insta::assert_snapshot!("files", written.join("\n"));
         for file in written {
             let contents = std::fs::read_to_string(out.join(&file)).expect("artifact is text");
@@ -113,4 +117,7 @@ cases! {
     data_pipeline => "data-pipeline",
     fresh_probe => "fresh-probe",
     untouched_template => "untouched-template",
+    broken_manifest => "broken-manifest",
+    invalid_assertions => "invalid-assertions",
+    no_lockfile => "no-lockfile",
 }

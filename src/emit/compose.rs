@@ -106,7 +106,10 @@ fn parts_value(parts: &[ValuePart], ir: &Ir) -> String {
 }
 
 fn flow_sequence(items: &[String]) -> minijinja::Value {
-    let quoted: Vec<String> = items.iter().map(|i| escape::yaml(&escape::compose_literal(i))).collect();
+    let quoted: Vec<String> = items
+        .iter()
+        .map(|i| escape::yaml(&escape::compose_literal(i)))
+        .collect();
     verbatim(format!("[{}]", quoted.join(", ")))
 }
 
@@ -129,7 +132,11 @@ fn health(check: &HealthCheck) -> Health {
 }
 
 fn why(service: &Service) -> minijinja::Value {
-    let mut ids: Vec<&str> = service.provenance.iter().filter_map(|p| p.assertion.as_deref()).collect();
+    let mut ids: Vec<&str> = service
+        .provenance
+        .iter()
+        .filter_map(|p| p.assertion.as_deref())
+        .collect();
     ids.dedup();
     let mut fields: Vec<String> = service
         .provenance
@@ -160,11 +167,14 @@ fn service_context(service: &Service, ir: &Ir, layout: &Layout) -> ServiceContex
         .collect();
     if is_app {
         environment.extend(service.environment.iter().filter_map(|name| {
-            ir.variable(name).map(|v| (name.clone(), verbatim(escape::yaml(&value(v, ir)))))
+            ir.variable(name)
+                .map(|v| (name.clone(), verbatim(escape::yaml(&value(v, ir)))))
         }));
     }
     let tmpfs = if is_app {
-        let (uid, gid) = runtime_user.and_then(|u| u.split_once(':')).unwrap_or(("65532", "65532"));
+        let (uid, gid) = runtime_user
+            .and_then(|u| u.split_once(':'))
+            .unwrap_or(("65532", "65532"));
         vec![format!("/tmp:uid={uid},gid={gid},mode=1700")]
     } else {
         Vec::new()
@@ -179,35 +189,74 @@ fn service_context(service: &Service, ir: &Ir, layout: &Layout) -> ServiceContex
             target: "runtime",
         }),
         app: is_app,
-        restart: if is_app && archetype != Archetype::WebService { "no" } else { "unless-stopped" },
+        restart: if is_app && archetype != Archetype::WebService {
+            "no"
+        } else {
+            "unless-stopped"
+        },
         user: if is_app { runtime_user } else { None },
         tmpfs,
         command: service.command.as_deref().map(flow_sequence),
         environment,
-        ports: service.ports.iter().filter_map(|p| p.host.map(|h| format!("{h}:{}", p.container))).collect(),
-        volumes: service.volumes.iter().map(|v| format!("{}:{}", v.name, v.target)).collect(),
+        ports: service
+            .ports
+            .iter()
+            .filter_map(|p| p.host.map(|h| format!("{h}:{}", p.container)))
+            .collect(),
+        volumes: service
+            .volumes
+            .iter()
+            .map(|v| format!("{}:{}", v.name, v.target))
+            .collect(),
         depends_on: service
             .depends_on
             .iter()
             .map(|d| {
-                let healthy = ir.services.iter().any(|s| &s.name == d && s.health.is_some());
-                (d.clone(), if healthy { "service_healthy" } else { "service_started" })
+                let healthy = ir
+                    .services
+                    .iter()
+                    .any(|s| &s.name == d && s.health.is_some());
+                (
+                    d.clone(),
+                    if healthy {
+                        "service_healthy"
+                    } else {
+                        "service_started"
+                    },
+                )
             })
             .collect(),
         healthcheck: service.health.as_ref().map(health),
-        no_healthcheck: service.no_health_reason.as_ref().map(|r| verbatim(escape::comment(r))),
+        no_healthcheck: service
+            .no_health_reason
+            .as_ref()
+            .map(|r| verbatim(escape::comment(r))),
         stop_grace_period: format!("{}s", service.stop_grace_period_s),
         cpus: service.resources.as_ref().map(|r| r.cpu_limit.clone()),
         memory: service.resources.as_ref().map(|r| r.memory_limit.clone()),
-        cpus_reserved: service.resources.as_ref().map(|r| r.cpu_reservation.clone()),
-        memory_reserved: service.resources.as_ref().map(|r| r.memory_reservation.clone()),
+        cpus_reserved: service
+            .resources
+            .as_ref()
+            .map(|r| r.cpu_reservation.clone()),
+        memory_reserved: service
+            .resources
+            .as_ref()
+            .map(|r| r.memory_reservation.clone()),
     }
 }
 
 /// Renders `compose.yaml`, and `compose.dev.yaml` for apps that run a process to watch.
 pub fn emit(ir: &Ir, layout: &Layout, diagnostics: &mut Diagnostics) -> Vec<Artifact> {
-    let services: Vec<ServiceContext> = ir.services.iter().map(|s| service_context(s, ir, layout)).collect();
-    let mut volumes: Vec<String> = ir.services.iter().flat_map(|s| s.volumes.iter().map(|v| v.name.clone())).collect();
+    let services: Vec<ServiceContext> = ir
+        .services
+        .iter()
+        .map(|s| service_context(s, ir, layout))
+        .collect();
+    let mut volumes: Vec<String> = ir
+        .services
+        .iter()
+        .flat_map(|s| s.volumes.iter().map(|v| v.name.clone()))
+        .collect();
     volumes.sort();
     volumes.dedup();
     let context = Context {
@@ -220,23 +269,40 @@ pub fn emit(ir: &Ir, layout: &Layout, diagnostics: &mut Diagnostics) -> Vec<Arti
     if let Some(contents) = render("compose.yaml.j2", context, diagnostics) {
         artifacts.push(Artifact {
             path: "compose.yaml".to_owned(),
-            purpose: format!("runs {} with its backing services: {}", ir.app.name, backing_list(ir)),
+            purpose: format!(
+                "runs {} with its backing services: {}",
+                ir.app.name,
+                backing_list(ir)
+            ),
             contents,
         });
     }
-    if matches!(ir.app.archetype, Archetype::WebService | Archetype::DataPipeline) {
-        let top = ir.app.entry.split_once('/').map_or(ir.app.entry.as_str(), |(dir, _)| dir);
+    if matches!(
+        ir.app.archetype,
+        Archetype::WebService | Archetype::DataPipeline
+    ) {
+        let top = ir
+            .app
+            .entry
+            .split_once('/')
+            .map_or(ir.app.entry.as_str(), |(dir, _)| dir);
         let dev = DevContext {
             header: verbatim(HEADER.to_owned()),
             app: ir.app.name.clone(),
-            target: if ir.app.archetype == Archetype::WebService { "build" } else { "runtime" },
+            target: if ir.app.archetype == Archetype::WebService {
+                "build"
+            } else {
+                "runtime"
+            },
             command: flow_sequence(&["bun".to_owned(), "--watch".to_owned(), ir.app.entry.clone()]),
             mount: format!("{}/{top}:/app/{top}:ro", layout.context),
         };
         if let Some(contents) = render("compose.dev.yaml.j2", dev, diagnostics) {
             artifacts.push(Artifact {
                 path: "compose.dev.yaml".to_owned(),
-                purpose: "local development over compose.yaml: sources mounted read-only, bun --watch".to_owned(),
+                purpose:
+                    "local development over compose.yaml: sources mounted read-only, bun --watch"
+                        .to_owned(),
                 contents,
             });
         }
@@ -251,5 +317,9 @@ fn backing_list(ir: &Ir) -> String {
         .filter(|s| s.role != ServiceRole::App)
         .map(|s| s.name.as_str())
         .collect();
-    if names.is_empty() { "none".to_owned() } else { names.join(", ") }
+    if names.is_empty() {
+        "none".to_owned()
+    } else {
+        names.join(", ")
+    }
 }

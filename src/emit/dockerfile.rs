@@ -40,7 +40,12 @@ pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Option<Artifact> {
     if app.archetype == Archetype::CliTool && runtime.libc != images::BUN_BUILD.libc {
         diagnostics.push(Diagnostic::new(
             Code::IncompatibleBase,
-            format!("{} uses {:?}, but the binary is compiled against {:?}", runtime.reference, runtime.libc, Libc::Glibc),
+            format!(
+                "{} uses {:?}, but the binary is compiled against {:?}",
+                runtime.reference,
+                runtime.libc,
+                Libc::Glibc
+            ),
         ));
         return None;
     }
@@ -51,7 +56,11 @@ pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Option<Artifact> {
         install_files.push("bunfig.toml".to_owned());
     }
     install_files.push("./".to_owned());
-    let frozen = if app.lockfile == Lockfile::None { "" } else { " --frozen-lockfile" };
+    let frozen = if app.lockfile == Lockfile::None {
+        ""
+    } else {
+        " --frozen-lockfile"
+    };
     let install = format!("bun install{frozen}");
     let install_production = format!("bun install{frozen} --production");
     let stem = app.entry.rsplit('/').next().unwrap_or("index.ts");
@@ -65,8 +74,11 @@ pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Option<Artifact> {
             Err(e) => {
                 unsafe_label = true;
                 diagnostics.push(
-                    Diagnostic::new(Code::UnsafeValue, format!("the image label {key} cannot be written: {}", e.reason))
-                        .help("remove the line breaks from the value in package.json or the specs"),
+                    Diagnostic::new(
+                        Code::UnsafeValue,
+                        format!("the image label {key} cannot be written: {}", e.reason),
+                    )
+                    .help("remove the line breaks from the value in package.json or the specs"),
                 );
             }
         }
@@ -78,7 +90,10 @@ pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Option<Artifact> {
     let healthcheck = ir.app_service().and_then(|s| s.health.as_ref()).map(|h| {
         let command = match &h.probe {
             Probe::Exec(args) => format!("CMD {}", escape::json_array(args)),
-            Probe::Shell(line) => format!("CMD {}", escape::json_array(&["/bin/sh".to_owned(), "-c".to_owned(), line.clone()])),
+            Probe::Shell(line) => format!(
+                "CMD {}",
+                escape::json_array(&["/bin/sh".to_owned(), "-c".to_owned(), line.clone()])
+            ),
         };
         verbatim(format!(
             "--interval={}s --timeout={}s --start-period={}s --retries={} {command}",
@@ -88,7 +103,10 @@ pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Option<Artifact> {
     if healthcheck.is_some() && !runtime.has("bun") {
         diagnostics.push(Diagnostic::new(
             Code::ImageProbeMissing,
-            format!("the HEALTHCHECK runs bun, which {} does not have", runtime.reference),
+            format!(
+                "the HEALTHCHECK runs bun, which {} does not have",
+                runtime.reference
+            ),
         ));
         return None;
     }
@@ -125,7 +143,11 @@ pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Option<Artifact> {
     let contents = render(template, context, diagnostics)?;
     Some(Artifact {
         path: "Dockerfile".to_owned(),
-        purpose: format!("{} image: multi-stage, non-root, {}", app.archetype.as_str(), runtime.reference),
+        purpose: format!(
+            "{} image: multi-stage, non-root, {}",
+            app.archetype.as_str(),
+            runtime.reference
+        ),
         contents,
     })
 }

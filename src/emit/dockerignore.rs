@@ -26,13 +26,16 @@ pub fn emit(ir: &Ir, layout: &Layout) -> Vec<Artifact> {
     };
     let mut artifacts = vec![Artifact {
         path: ".dockerignore".to_owned(),
-        purpose: "keeps .env files, .npmrc, node_modules, .git and tests out of the build context".to_owned(),
+        purpose: "keeps .env files, .npmrc, node_modules, .git and tests out of the build context"
+            .to_owned(),
         contents: contents.clone(),
     }];
     if layout.context != "." {
         artifacts.push(Artifact {
             path: "Dockerfile.dockerignore".to_owned(),
-            purpose: "the same ignore rules, read by BuildKit beside a Dockerfile outside the context".to_owned(),
+            purpose:
+                "the same ignore rules, read by BuildKit beside a Dockerfile outside the context"
+                    .to_owned(),
             contents,
         });
     }

@@ -27,7 +27,11 @@ struct Context {
 }
 
 fn because(variable: &Variable) -> String {
-    let mut ids: Vec<&str> = variable.provenance.iter().filter_map(|p| p.assertion.as_deref()).collect();
+    let mut ids: Vec<&str> = variable
+        .provenance
+        .iter()
+        .filter_map(|p| p.assertion.as_deref())
+        .collect();
     ids.sort_unstable();
     ids.dedup();
     if ids.is_empty() {
@@ -58,22 +62,40 @@ pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Option<Artifact> {
             (false, true, None) => "Required.",
             (false, true, Some(_)) => "Optional; the default is shown.",
         };
-        let comment = escape::comment(&format!("{} {kind}{}", variable.description, because(variable)));
+        let comment = escape::comment(&format!(
+            "{} {kind}{}",
+            variable.description,
+            because(variable)
+        ));
         let line = if variable.user_supplied {
-            let value = if variable.secret { "" } else { variable.default.as_deref().unwrap_or("") };
+            let value = if variable.secret {
+                ""
+            } else {
+                variable.default.as_deref().unwrap_or("")
+            };
             match escape::dotenv(&variable.name, value) {
                 Ok(v) => format!("{}={v}", variable.name),
                 Err(e) => {
                     failed = true;
                     diagnostics.push(
-                        Diagnostic::new(Code::UnsafeValue, format!("the default of {} cannot be written to .env.example: {}", variable.name, e.reason))
-                            .help("change the default in the specs"),
+                        Diagnostic::new(
+                            Code::UnsafeValue,
+                            format!(
+                                "the default of {} cannot be written to .env.example: {}",
+                                variable.name, e.reason
+                            ),
+                        )
+                        .help("change the default in the specs"),
                     );
                     continue;
                 }
             }
         } else {
-            let shown = variable.compose_value.as_deref().map(built).unwrap_or_default();
+            let shown = variable
+                .compose_value
+                .as_deref()
+                .map(built)
+                .unwrap_or_default();
             escape::comment(&format!("# {}={shown}", variable.name))
         };
         let entry = Entry {
@@ -82,7 +104,9 @@ pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Option<Artifact> {
             line: verbatim(line),
         };
         match groups.last_mut() {
-            Some(group) if group.name.as_str() == Some(variable.group.as_str()) => group.entries.push(entry),
+            Some(group) if group.name.as_str() == Some(variable.group.as_str()) => {
+                group.entries.push(entry)
+            }
             _ => groups.push(Group {
                 name: verbatim(escape::comment(&variable.group)),
                 entries: vec![entry],
@@ -102,7 +126,10 @@ pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Option<Artifact> {
     )?;
     Some(Artifact {
         path: ".env.example".to_owned(),
-        purpose: format!("template for .env: {} variables, secrets left empty", ir.variables.len()),
+        purpose: format!(
+            "template for .env: {} variables, secrets left empty",
+            ir.variables.len()
+        ),
         contents,
     })
 }

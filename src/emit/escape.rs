@@ -87,9 +87,9 @@ pub fn dotenv(what: &str, value: &str) -> Result<String, Unsafe> {
             reason: "a .env value cannot hold a single quote, a line break or other control characters",
         });
     }
-    let plain = value
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | '@' | ',' | '+'));
+    let plain = value.chars().all(|c| {
+        c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | '@' | ',' | '+')
+    });
     Ok(if plain && !value.is_empty() {
         value.to_owned()
     } else if value.is_empty() {
@@ -120,7 +120,10 @@ mod tests {
 
     #[test]
     fn dockerfile_strings_escape_substitution() {
-        assert_eq!(dockerfile_string("x", "a $HOME \"q\"").as_deref(), Ok("\"a \\$HOME \\\"q\\\"\""));
+        assert_eq!(
+            dockerfile_string("x", "a $HOME \"q\"").as_deref(),
+            Ok("\"a \\$HOME \\\"q\\\"\"")
+        );
         assert!(dockerfile_string("x", "a\nb").is_err());
     }
 

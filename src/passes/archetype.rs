@@ -10,12 +10,30 @@ use crate::source::{Located, Span};
 
 /// Dependencies that make an app an HTTP server.
 const HTTP_SERVERS: &[&str] = &[
-    "hono", "express", "fastify", "elysia", "koa", "@hapi/hapi", "itty-router", "h3",
-    "@nestjs/core", "@trpc/server", "next", "@remix-run/serve",
+    "hono",
+    "express",
+    "fastify",
+    "elysia",
+    "koa",
+    "@hapi/hapi",
+    "itty-router",
+    "h3",
+    "@nestjs/core",
+    "@trpc/server",
+    "next",
+    "@remix-run/serve",
 ];
 
 /// Dependencies that make an app a command-line tool.
-const CLI_FRAMEWORKS: &[&str] = &["commander", "yargs", "cac", "citty", "meow", "clipanion", "@oclif/core"];
+const CLI_FRAMEWORKS: &[&str] = &[
+    "commander",
+    "yargs",
+    "cac",
+    "citty",
+    "meow",
+    "clipanion",
+    "@oclif/core",
+];
 
 /// The entry point used when none is declared.
 pub const DEFAULT_ENTRY: &str = "src/index.ts";
@@ -38,10 +56,10 @@ pub fn run(input: &Input<'_>, draft: &mut Draft, diagnostics: &mut Diagnostics) 
         .as_ref()
         .or(package.version.as_ref())
         .map_or_else(|| "0.0.0".to_owned(), |v| v.value.clone());
-    let entry = app_decl
-        .entry
-        .as_ref()
-        .map_or_else(|| DEFAULT_ENTRY.to_owned(), |e| e.value.trim_start_matches("./").to_owned());
+    let entry = app_decl.entry.as_ref().map_or_else(
+        || DEFAULT_ENTRY.to_owned(),
+        |e| e.value.trim_start_matches("./").to_owned(),
+    );
     let folder = input.folder;
     let lockfile = match (folder.has("bun.lock"), folder.has("bun.lockb")) {
         (true, both) => {
@@ -78,7 +96,11 @@ pub fn run(input: &Input<'_>, draft: &mut Draft, diagnostics: &mut Diagnostics) 
         lockfile,
         has_bunfig: folder.has("bunfig.toml"),
         has_tsconfig: folder.has("tsconfig.json"),
-        dependencies: package.dependencies.iter().map(|d| d.value.clone()).collect(),
+        dependencies: package
+            .dependencies
+            .iter()
+            .map(|d| d.value.clone())
+            .collect(),
     });
 }
 
@@ -99,7 +121,10 @@ fn parse_declared(value: &Located<String>, diagnostics: &mut Diagnostics) -> Opt
         diagnostics.push(
             Diagnostic::new(
                 Code::UnknownArchetype,
-                format!("`{}` is not an archetype specdeploy knows", value.value.escape_debug()),
+                format!(
+                    "`{}` is not an archetype specdeploy knows",
+                    value.value.escape_debug()
+                ),
             )
             .at(value.span, "unknown archetype")
             .help(format!("use one of: {}", known.join(", "))),
@@ -119,7 +144,11 @@ fn archetype(input: &Input<'_>, diagnostics: &mut Diagnostics) -> Option<(Archet
             diagnostics.push(
                 Diagnostic::new(
                     Code::ConflictingArchetype,
-                    format!("the .spec files say {} but the manifest says {}", a.as_str(), b.as_str()),
+                    format!(
+                        "the .spec files say {} but the manifest says {}",
+                        a.as_str(),
+                        b.as_str()
+                    ),
                 )
                 .at(at.span, "used")
                 .also(bt.span, "ignored")
@@ -150,22 +179,42 @@ fn archetype(input: &Input<'_>, diagnostics: &mut Diagnostics) -> Option<(Archet
 
 fn infer(input: &Input<'_>) -> Option<(Archetype, Provenance)> {
     let package = input.package;
-    let found = |list: &[&str]| package.dependencies.iter().find(|d| list.contains(&d.value.as_str()));
+    let found = |list: &[&str]| {
+        package
+            .dependencies
+            .iter()
+            .find(|d| list.contains(&d.value.as_str()))
+    };
     if let Some(dep) = found(HTTP_SERVERS) {
-        return Some((Archetype::WebService, provenance("archetype.http-server", "package.json dependencies", dep)));
+        return Some((
+            Archetype::WebService,
+            provenance("archetype.http-server", "package.json dependencies", dep),
+        ));
     }
     if let Some(bin) = &package.has_bin {
-        return Some((Archetype::CliTool, provenance("archetype.bin", "package.json", bin)));
+        return Some((
+            Archetype::CliTool,
+            provenance("archetype.bin", "package.json", bin),
+        ));
     }
     if let Some(dep) = found(CLI_FRAMEWORKS) {
-        return Some((Archetype::CliTool, provenance("archetype.cli-framework", "package.json dependencies", dep)));
+        return Some((
+            Archetype::CliTool,
+            provenance("archetype.cli-framework", "package.json dependencies", dep),
+        ));
     }
     if input.specs.app.schedule.is_some() {
         let schedule = input.specs.app.schedule.as_ref()?;
-        return Some((Archetype::DataPipeline, provenance("archetype.schedule", "app declaration", schedule)));
+        return Some((
+            Archetype::DataPipeline,
+            provenance("archetype.schedule", "app declaration", schedule),
+        ));
     }
     let main = package.main.as_ref()?;
-    Some((Archetype::Library, provenance("archetype.main", "package.json", main)))
+    Some((
+        Archetype::Library,
+        provenance("archetype.main", "package.json", main),
+    ))
 }
 
 /// The app's name: declared, or from package.json (a scope becomes a prefix).
@@ -178,7 +227,10 @@ fn name(input: &Input<'_>, diagnostics: &mut Diagnostics) -> Option<String> {
         }
         diagnostics.push(
             Diagnostic::new(Code::InvalidName, "the app has no name")
-                .at(Span::file_start(input.folder.package_json?), "no `name` here")
+                .at(
+                    Span::file_start(input.folder.package_json?),
+                    "no `name` here",
+                )
                 .help("add \"name\" to package.json, or declare `app NAME { … }` in a .spec file"),
         );
         return None;
@@ -210,12 +262,21 @@ pub fn is_valid_image_name(name: &str) -> bool {
     !bytes.is_empty()
         && bytes.len() <= 63
         && bytes[0].is_ascii_lowercase()
-        && bytes.last().is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
-        && bytes.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || separator(b))
+        && bytes
+            .last()
+            .is_some_and(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+        && bytes
+            .iter()
+            .all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || separator(b))
         && !bytes.windows(2).any(|w| separator(w[0]) && separator(w[1]))
 }
 
-fn check_app_files(input: &Input<'_>, entry: &str, lockfile: Lockfile, diagnostics: &mut Diagnostics) {
+fn check_app_files(
+    input: &Input<'_>,
+    entry: &str,
+    lockfile: Lockfile,
+    diagnostics: &mut Diagnostics,
+) {
     let folder = input.folder;
     if folder.package_json.is_none() && !folder.has("package.json") {
         diagnostics.push(
@@ -225,8 +286,11 @@ fn check_app_files(input: &Input<'_>, entry: &str, lockfile: Lockfile, diagnosti
         return;
     }
     if !folder.has(entry) {
-        let mut d = Diagnostic::new(Code::MissingEntryPoint, format!("the entry point {entry} does not exist"))
-            .help("create it, or declare the real one: `app NAME { entry \"src/main.ts\" }`");
+        let mut d = Diagnostic::new(
+            Code::MissingEntryPoint,
+            format!("the entry point {entry} does not exist"),
+        )
+        .help("create it, or declare the real one: `app NAME { entry \"src/main.ts\" }`");
         if let Some(declared) = &input.specs.app.entry {
             d = d.at(declared.span, "declared here");
         }
@@ -250,9 +314,12 @@ fn port(input: &Input<'_>, diagnostics: &mut Diagnostics) -> Option<u16> {
         Ok(port) if port > 0 => Some(port),
         _ => {
             diagnostics.push(
-                Diagnostic::new(Code::InvalidPort, format!("port {} is outside 1 to 65535", declared.value))
-                    .at(declared.span, "invalid port")
-                    .help("declare a port from 1 to 65535; 3000 is Bun's usual one"),
+                Diagnostic::new(
+                    Code::InvalidPort,
+                    format!("port {} is outside 1 to 65535", declared.value),
+                )
+                .at(declared.span, "invalid port")
+                .help("declare a port from 1 to 65535; 3000 is Bun's usual one"),
             );
             Some(DEFAULT_PORT)
         }

@@ -29,7 +29,13 @@ pub fn service_name(technology: Technology) -> &'static str {
 pub fn variable_prefix(name: &str) -> String {
     let prefix: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_uppercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_uppercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
     if prefix.starts_with(|c: char| c.is_ascii_digit()) {
         format!("API_{prefix}")
@@ -43,9 +49,19 @@ pub fn variable_prefix(name: &str) -> String {
 pub fn database_identifier(app: &str) -> String {
     let ident: String = app
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
         .collect();
-    if ident.starts_with(|c: char| c.is_ascii_alphabetic()) { ident } else { format!("app_{ident}") }
+    if ident.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        ident
+    } else {
+        format!("app_{ident}")
+    }
 }
 
 /// Variables as they are gathered, by name.
@@ -153,7 +169,9 @@ pub fn run(input: &Input<'_>, draft: &mut Draft, diagnostics: &mut Diagnostics) 
     jwt_secret(input, &app_group, &mut vars);
     declared(input, &app_group, &mut vars, diagnostics);
     draft.variables = vars.by_name.into_values().collect();
-    draft.variables.sort_by(|a, b| (a.group != app_group, &a.group, &a.name).cmp(&(b.group != app_group, &b.group, &b.name)));
+    draft.variables.sort_by(|a, b| {
+        (a.group != app_group, &a.group, &a.name).cmp(&(b.group != app_group, &b.group, &b.name))
+    });
 }
 
 fn need_variables(need: &Need, ident: &str, vars: &mut Variables) {
@@ -161,8 +179,26 @@ fn need_variables(need: &Need, ident: &str, vars: &mut Variables) {
     let group = service_name(need.technology);
     match need.technology {
         Technology::Postgres => {
-            vars.add(Spec { name: "POSTGRES_USER", value: Value::User(Some(ident.to_owned())), group, for_app: false, description: "Role the app connects as." }, p);
-            vars.add(Spec { name: "POSTGRES_DB", value: Value::User(Some(ident.to_owned())), group, for_app: false, description: "Database the app uses." }, p);
+            vars.add(
+                Spec {
+                    name: "POSTGRES_USER",
+                    value: Value::User(Some(ident.to_owned())),
+                    group,
+                    for_app: false,
+                    description: "Role the app connects as.",
+                },
+                p,
+            );
+            vars.add(
+                Spec {
+                    name: "POSTGRES_DB",
+                    value: Value::User(Some(ident.to_owned())),
+                    group,
+                    for_app: false,
+                    description: "Database the app uses.",
+                },
+                p,
+            );
             vars.add(Spec { name: "POSTGRES_PASSWORD", value: Value::Secret, group, for_app: false, description: "Password of the role; letters and digits only, since it is placed in DATABASE_URL." }, p);
             vars.add(
                 Spec {
@@ -180,7 +216,11 @@ fn need_variables(need: &Need, ident: &str, vars: &mut Variables) {
             vars.add(
                 Spec {
                     name: "REDIS_URL",
-                    value: Value::Built(vec![text("redis://:"), var("REDIS_PASSWORD"), text("@redis:6379/0")]),
+                    value: Value::Built(vec![
+                        text("redis://:"),
+                        var("REDIS_PASSWORD"),
+                        text("@redis:6379/0"),
+                    ]),
                     group,
                     for_app: true,
                     description: "Connection URL of Redis; Compose builds it from REDIS_PASSWORD.",
@@ -189,10 +229,28 @@ fn need_variables(need: &Need, ident: &str, vars: &mut Variables) {
             );
         }
         Technology::Kafka => {
-            vars.add(Spec { name: "KAFKA_BROKERS", value: Value::Built(vec![text("kafka:9092")]), group, for_app: true, description: "Comma-separated Kafka bootstrap servers." }, p);
+            vars.add(
+                Spec {
+                    name: "KAFKA_BROKERS",
+                    value: Value::Built(vec![text("kafka:9092")]),
+                    group,
+                    for_app: true,
+                    description: "Comma-separated Kafka bootstrap servers.",
+                },
+                p,
+            );
         }
         Technology::RabbitMq => {
-            vars.add(Spec { name: "RABBITMQ_USER", value: Value::User(Some(ident.to_owned())), group, for_app: false, description: "RabbitMQ user the app connects as." }, p);
+            vars.add(
+                Spec {
+                    name: "RABBITMQ_USER",
+                    value: Value::User(Some(ident.to_owned())),
+                    group,
+                    for_app: false,
+                    description: "RabbitMQ user the app connects as.",
+                },
+                p,
+            );
             vars.add(Spec { name: "RABBITMQ_PASSWORD", value: Value::Secret, group, for_app: false, description: "Password of that user; letters and digits only, since it is placed in AMQP_URL." }, p);
             vars.add(
                 Spec {
@@ -206,25 +264,89 @@ fn need_variables(need: &Need, ident: &str, vars: &mut Variables) {
             );
         }
         Technology::Nats => {
-            vars.add(Spec { name: "NATS_URL", value: Value::Built(vec![text("nats://nats:4222")]), group, for_app: true, description: "URL of the NATS server." }, p);
+            vars.add(
+                Spec {
+                    name: "NATS_URL",
+                    value: Value::Built(vec![text("nats://nats:4222")]),
+                    group,
+                    for_app: true,
+                    description: "URL of the NATS server.",
+                },
+                p,
+            );
         }
         Technology::S3 => {
-            let bucket = need.names.first().cloned().unwrap_or_else(|| ident.replace('_', "-"));
-            vars.add(Spec { name: "S3_BUCKET", value: Value::User(Some(bucket)), group, for_app: true, description: "Bucket the app reads and writes." }, p);
-            vars.add(Spec { name: "AWS_REGION", value: Value::User(Some("us-east-1".to_owned())), group, for_app: true, description: "Region of the bucket." }, p);
+            let bucket = need
+                .names
+                .first()
+                .cloned()
+                .unwrap_or_else(|| ident.replace('_', "-"));
+            vars.add(
+                Spec {
+                    name: "S3_BUCKET",
+                    value: Value::User(Some(bucket)),
+                    group,
+                    for_app: true,
+                    description: "Bucket the app reads and writes.",
+                },
+                p,
+            );
+            vars.add(
+                Spec {
+                    name: "AWS_REGION",
+                    value: Value::User(Some("us-east-1".to_owned())),
+                    group,
+                    for_app: true,
+                    description: "Region of the bucket.",
+                },
+                p,
+            );
             vars.add(Spec { name: "AWS_ACCESS_KEY_ID", value: Value::Secret, group, for_app: true, description: "Access key id; locally, also MinIO's root user (at least 3 characters)." }, p);
             vars.add(Spec { name: "AWS_SECRET_ACCESS_KEY", value: Value::Secret, group, for_app: true, description: "Secret access key; locally, also MinIO's root password (at least 8 characters)." }, p);
-            vars.add(Spec { name: "AWS_ENDPOINT_URL_S3", value: Value::Built(vec![text("http://minio:9000")]), group, for_app: true, description: "S3 endpoint; Compose points it at the local MinIO." }, p);
+            vars.add(
+                Spec {
+                    name: "AWS_ENDPOINT_URL_S3",
+                    value: Value::Built(vec![text("http://minio:9000")]),
+                    group,
+                    for_app: true,
+                    description: "S3 endpoint; Compose points it at the local MinIO.",
+                },
+                p,
+            );
         }
         Technology::Http => {
             let name = need.name().unwrap_or("external");
             let prefix = variable_prefix(name);
-            let url = need.url_variable.clone().unwrap_or_else(|| format!("{prefix}_URL"));
-            let key = need.key_variable.clone().unwrap_or_else(|| format!("{prefix}_API_KEY"));
+            let url = need
+                .url_variable
+                .clone()
+                .unwrap_or_else(|| format!("{prefix}_URL"));
+            let key = need
+                .key_variable
+                .clone()
+                .unwrap_or_else(|| format!("{prefix}_API_KEY"));
             let url_doc = format!("Base URL of the {name} API.");
             let key_doc = format!("Key for the {name} API.");
-            vars.add(Spec { name: &url, value: Value::User(None), group: name, for_app: true, description: &url_doc }, p);
-            vars.add(Spec { name: &key, value: Value::Secret, group: name, for_app: true, description: &key_doc }, p);
+            vars.add(
+                Spec {
+                    name: &url,
+                    value: Value::User(None),
+                    group: name,
+                    for_app: true,
+                    description: &url_doc,
+                },
+                p,
+            );
+            vars.add(
+                Spec {
+                    name: &key,
+                    value: Value::Secret,
+                    group: name,
+                    for_app: true,
+                    description: &key_doc,
+                },
+                p,
+            );
         }
     }
 }
@@ -233,22 +355,30 @@ fn need_variables(need: &Need, ident: &str, vars: &mut Variables) {
 fn jwt_secret(input: &Input<'_>, group: &str, vars: &mut Variables) {
     let mut provenance = Vec::new();
     let context = &input.specs.context;
-    let mut consider = |assertion: Option<&str>, field: &str, value: &crate::source::Located<String>| {
-        let found = JWT_PHRASES.iter().any(|phrase| words::find(&words::split(&value.value), phrase).is_some());
-        if found {
-            provenance.push(Provenance {
-                rule: "secret.jwt".to_owned(),
-                assertion: assertion.map(str::to_owned),
-                field: field.to_owned(),
-                matched: value.value.clone(),
-                span: Some(value.span),
-            });
-        }
-    };
+    let mut consider =
+        |assertion: Option<&str>, field: &str, value: &crate::source::Located<String>| {
+            let found = JWT_PHRASES
+                .iter()
+                .any(|phrase| words::find(&words::split(&value.value), phrase).is_some());
+            if found {
+                provenance.push(Provenance {
+                    rule: "secret.jwt".to_owned(),
+                    assertion: assertion.map(str::to_owned),
+                    field: field.to_owned(),
+                    matched: value.value.clone(),
+                    span: Some(value.span),
+                });
+            }
+        };
     for boundary in &context.boundaries {
         consider(None, "boundaries", boundary);
     }
-    for assertion in input.specs.assertions.iter().filter(|a| a.status.value.shapes_deployment()) {
+    for assertion in input
+        .specs
+        .assertions
+        .iter()
+        .filter(|a| a.status.value.shapes_deployment())
+    {
         consider(Some(&assertion.id.value), "natural", &assertion.natural);
     }
     if !provenance.is_empty() {
@@ -273,7 +403,12 @@ fn declared(input: &Input<'_>, group: &str, vars: &mut Variables, diagnostics: &
             .map(|a| Provenance {
                 rule: "explicit".to_owned(),
                 assertion: a.map(|a| a.value.clone()),
-                field: if decl.secret { "secret declaration" } else { "config declaration" }.to_owned(),
+                field: if decl.secret {
+                    "secret declaration"
+                } else {
+                    "config declaration"
+                }
+                .to_owned(),
                 matched: decl.name.value.clone(),
                 span: Some(decl.span),
             })
@@ -281,19 +416,45 @@ fn declared(input: &Input<'_>, group: &str, vars: &mut Variables, diagnostics: &
         if let Some(existing) = vars.by_name.get(&decl.name.value) {
             if existing.compose_value.is_some() {
                 diagnostics.push(
-                    Diagnostic::new(Code::DuplicateVariable, format!("{} is set by specdeploy from the app's needs", decl.name.value))
-                        .at(decl.name.span, "declared here")
-                        .help("remove the declaration, or give the variable another name"),
+                    Diagnostic::new(
+                        Code::DuplicateVariable,
+                        format!(
+                            "{} is set by specdeploy from the app's needs",
+                            decl.name.value
+                        ),
+                    )
+                    .at(decl.name.span, "declared here")
+                    .help("remove the declaration, or give the variable another name"),
                 );
                 continue;
             }
         }
         let description = decl.description.as_ref().map_or_else(
-            || if decl.secret { "Secret declared in the specs." } else { "Setting declared in the specs." }.to_owned(),
+            || {
+                if decl.secret {
+                    "Secret declared in the specs."
+                } else {
+                    "Setting declared in the specs."
+                }
+                .to_owned()
+            },
             |d| d.value.clone(),
         );
-        let value = if decl.secret { Value::Secret } else { Value::User(decl.default.as_ref().map(|d| d.value.clone())) };
-        vars.add(Spec { name: &decl.name.value, value, group, for_app: true, description: &description }, &provenance);
+        let value = if decl.secret {
+            Value::Secret
+        } else {
+            Value::User(decl.default.as_ref().map(|d| d.value.clone()))
+        };
+        vars.add(
+            Spec {
+                name: &decl.name.value,
+                value,
+                group,
+                for_app: true,
+                description: &description,
+            },
+            &provenance,
+        );
     }
 }
 

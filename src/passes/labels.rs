@@ -23,7 +23,10 @@ pub fn run(_input: &Input<'_>, draft: &mut Draft, _diagnostics: &mut Diagnostics
         labels.push(("org.opencontainers.image.source", source.clone()));
     }
     labels.extend([
-        ("com.spec-driven.archetype", app.archetype.as_str().to_owned()),
+        (
+            "com.spec-driven.archetype",
+            app.archetype.as_str().to_owned(),
+        ),
         ("com.spec-driven.assertions", v.assertions.to_string()),
         ("com.spec-driven.confirmed", v.confirmed.to_string()),
         ("com.spec-driven.verified", v.verified.clone()),

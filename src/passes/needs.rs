@@ -10,7 +10,7 @@ use super::{Draft, Input};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Need, Provenance, Technology};
 use crate::model::{ExplicitNeed, NeedKind};
-use crate::source::{Located, Span, Sources};
+use crate::source::{Located, Sources, Span};
 
 /// A piece of spec text a rule can fire on.
 struct Item<'a> {
@@ -55,7 +55,12 @@ impl Hit<'_> {
         }
         let first = &self.item.words[self.at];
         let last = &self.item.words[self.at + self.len - 1];
-        let matched = self.item.text.value.get(first.start..last.end).unwrap_or_default();
+        let matched = self
+            .item
+            .text
+            .value
+            .get(first.start..last.end)
+            .unwrap_or_default();
         Provenance {
             rule: self.rule.id.to_owned(),
             assertion: self.item.assertion.map(str::to_owned),
@@ -79,7 +84,10 @@ pub fn run(input: &Input<'_>, draft: &mut Draft, diagnostics: &mut Diagnostics) 
         // the topic, queue or bucket.
         if let Some((_, name)) = hit.item.text.value.split_once(':') {
             let name = name.trim();
-            if hit.item.field == Field::Boundary && !name.is_empty() && !gathered.names.iter().any(|n| n == name) {
+            if hit.item.field == Field::Boundary
+                && !name.is_empty()
+                && !gathered.names.iter().any(|n| n == name)
+            {
                 gathered.names.push(name.to_owned());
             }
         }
@@ -108,7 +116,12 @@ fn collect_items<'a>(input: &'a Input<'a>) -> Vec<Item<'a>> {
     };
     let context = &input.specs.context;
     let mut items: Vec<Item<'a>> = Vec::new();
-    items.extend(context.boundaries.iter().map(|b| item(Field::Boundary, None, b)));
+    items.extend(
+        context
+            .boundaries
+            .iter()
+            .map(|b| item(Field::Boundary, None, b)),
+    );
     items.extend(context.actors.iter().map(|a| item(Field::Actor, None, a)));
     for assertion in &input.specs.assertions {
         if !assertion.status.value.shapes_deployment() {
@@ -142,7 +155,10 @@ fn find_hits<'a>(items: &'a [Item<'a>]) -> Vec<Hit<'a>> {
             } else {
                 phrase.split(' ').collect()
             };
-            by_first_word.entry(parts[0]).or_default().push((rule, parts));
+            by_first_word
+                .entry(parts[0])
+                .or_default()
+                .push((rule, parts));
         }
     }
     let mut hits = Vec::new();
@@ -154,9 +170,10 @@ fn find_hits<'a>(items: &'a [Item<'a>]) -> Vec<Hit<'a>> {
             };
             for (rule, parts) in candidates {
                 let matches = rule.fields.contains(&item.field)
-                    && parts.iter().enumerate().all(|(k, p)| {
-                        item.words.get(i + k).is_some_and(|w| w.text == *p)
-                    })
+                    && parts
+                        .iter()
+                        .enumerate()
+                        .all(|(k, p)| item.words.get(i + k).is_some_and(|w| w.text == *p))
                     && !words::negated(&item.words, i)
                     && !fired.contains(&rule.id);
                 if matches {
@@ -214,7 +231,9 @@ impl Needs {
         self.by_key
             .into_iter()
             .map(|((kind, name), gathered)| {
-                let technology = gathered.technology.map_or_else(|| default_technology(kind), |t| t.0);
+                let technology = gathered
+                    .technology
+                    .map_or_else(|| default_technology(kind), |t| t.0);
                 let mut names = gathered.names;
                 if !name.is_empty() && !names.contains(&name) {
                     names.insert(0, name);
@@ -287,7 +306,10 @@ fn explicit(declared: &[ExplicitNeed], needs: &mut Needs, diagnostics: &mut Diag
             for p in provenances {
                 let gathered = needs.add(kind, Some(&api_name), Some(Technology::Http), p);
                 gathered.required |= need.required;
-                gathered.words = words::split(&name.value).into_iter().map(|w| w.text).collect();
+                gathered.words = words::split(&name.value)
+                    .into_iter()
+                    .map(|w| w.text)
+                    .collect();
                 gathered.url_variable = need.url_variable.as_ref().map(|v| v.value.clone());
                 gathered.key_variable = need.key_variable.as_ref().map(|v| v.value.clone());
             }
@@ -300,7 +322,11 @@ fn explicit(declared: &[ExplicitNeed], needs: &mut Needs, diagnostics: &mut Diag
                     diagnostics.push(
                         Diagnostic::new(
                             Code::InvalidValue,
-                            format!("specdeploy cannot provision `{}` as a {}", name.value, kind.as_str()),
+                            format!(
+                                "specdeploy cannot provision `{}` as a {}",
+                                name.value,
+                                kind.as_str()
+                            ),
                         )
                         .at(name.span, "unknown technology")
                         .help(supported(kind)),
@@ -311,7 +337,10 @@ fn explicit(declared: &[ExplicitNeed], needs: &mut Needs, diagnostics: &mut Diag
             None => None,
         };
         if let Some(previous) = chosen.get(&kind) {
-            let before = previous.technology.as_ref().and_then(|t| technology_named(kind, &t.value));
+            let before = previous
+                .technology
+                .as_ref()
+                .and_then(|t| technology_named(kind, &t.value));
             if technology.is_some() && before.is_some() && technology != before {
                 diagnostics.push(
                     Diagnostic::new(
@@ -386,7 +415,9 @@ fn external_apis(
     for item in items.iter().filter(|i| i.field == Field::Boundary) {
         let is_api = item.words.iter().any(|w| w.text == "api")
             || (item.words.first().is_some_and(|w| w.text == "external")
-                && !hits.iter().any(|h| std::ptr::eq(h.item, item) && h.rule.kind != NeedKind::ExternalApi));
+                && !hits
+                    .iter()
+                    .any(|h| std::ptr::eq(h.item, item) && h.rule.kind != NeedKind::ExternalApi));
         if !is_api {
             continue;
         }
@@ -401,7 +432,12 @@ fn external_apis(
             matched: item.text.value.clone(),
             span: Some(item.text.span),
         };
-        let gathered = needs.add(NeedKind::ExternalApi, Some(&name), Some(Technology::Http), provenance);
+        let gathered = needs.add(
+            NeedKind::ExternalApi,
+            Some(&name),
+            Some(Technology::Http),
+            provenance,
+        );
         gathered.words = name.split('-').map(str::to_owned).collect();
     }
 
@@ -421,14 +457,17 @@ fn external_apis(
         }
     }
     for (id, parts) in by_assertion {
-        let tag = parts
-            .iter()
-            .find(|i| i.field == Field::Tag && API_TAGS.contains(&i.text.value.to_ascii_lowercase().as_str()));
+        let tag = parts.iter().find(|i| {
+            i.field == Field::Tag && API_TAGS.contains(&i.text.value.to_ascii_lowercase().as_str())
+        });
         let Some(natural) = parts.iter().find(|i| i.field == Field::Natural) else {
             continue;
         };
         let mut found = false;
-        for hit in hits.iter().filter(|h| h.rule.kind == NeedKind::ExternalApi && std::ptr::eq(h.item, *natural)) {
+        for hit in hits
+            .iter()
+            .filter(|h| h.rule.kind == NeedKind::ExternalApi && std::ptr::eq(h.item, *natural))
+        {
             let api_at = (hit.at..hit.at + hit.len)
                 .find(|&i| natural.words[i].text == "api" || natural.words[i].text == "service")
                 .unwrap_or(hit.at);
@@ -436,14 +475,22 @@ fn external_apis(
             let external_said = natural.words[api_at.saturating_sub(4)..api_at]
                 .iter()
                 .any(|w| w.text == "external" || w.text == "third");
-            let matching = known.iter().find(|(_, w)| overlaps(w, &name)).map(|(n, _)| n.clone());
+            let matching = known
+                .iter()
+                .find(|(_, w)| overlaps(w, &name))
+                .map(|(n, _)| n.clone());
             let target = match matching {
                 Some(known_name) => known_name,
                 None if (external_said || tag.is_some()) && !name.is_empty() => name,
                 None => continue,
             };
             let provenance = hit.provenance();
-            needs.add(NeedKind::ExternalApi, Some(&target), Some(Technology::Http), provenance);
+            needs.add(
+                NeedKind::ExternalApi,
+                Some(&target),
+                Some(Technology::Http),
+                provenance,
+            );
             found = true;
         }
         if found {

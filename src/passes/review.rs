@@ -9,7 +9,11 @@ use crate::model::Status;
 /// Reports unconfirmed and denied assertions, and references to unknown ids.
 pub fn run(input: &Input<'_>, _draft: &mut Draft, diagnostics: &mut Diagnostics) {
     let specs = input.specs;
-    let ids: HashSet<&str> = specs.assertions.iter().map(|a| a.id.value.as_str()).collect();
+    let ids: HashSet<&str> = specs
+        .assertions
+        .iter()
+        .map(|a| a.id.value.as_str())
+        .collect();
 
     for assertion in &specs.assertions {
         let status = assertion.status.value;
@@ -23,7 +27,10 @@ pub fn run(input: &Input<'_>, _draft: &mut Draft, diagnostics: &mut Diagnostics)
                         status.as_str()
                     ),
                 )
-                .at(assertion.status.span, format!("status is {}", status.as_str()))
+                .at(
+                    assertion.status.span,
+                    format!("status is {}", status.as_str()),
+                )
                 .help("confirm or deny it in the spec review; the build treats it as if it held");
                 if input.options.require_confirmed {
                     d = d.severity(Severity::Error);
@@ -33,7 +40,10 @@ pub fn run(input: &Input<'_>, _draft: &mut Draft, diagnostics: &mut Diagnostics)
             Status::Denied => diagnostics.push(
                 Diagnostic::new(
                     Code::DeniedAssertion,
-                    format!("assertion {} is denied and shapes nothing", assertion.id.value),
+                    format!(
+                        "assertion {} is denied and shapes nothing",
+                        assertion.id.value
+                    ),
                 )
                 .at(assertion.status.span, "denied")
                 .help("remove it from the specs once the decision is recorded elsewhere")
@@ -45,7 +55,10 @@ pub fn run(input: &Input<'_>, _draft: &mut Draft, diagnostics: &mut Diagnostics)
             ),
             _ => {}
         }
-        let references = assertion.dependencies.iter().chain(assertion.refined_from.iter());
+        let references = assertion
+            .dependencies
+            .iter()
+            .chain(assertion.refined_from.iter());
         for reference in references {
             if !ids.contains(reference.value.as_str()) {
                 diagnostics.push(
@@ -62,12 +75,30 @@ pub fn run(input: &Input<'_>, _draft: &mut Draft, diagnostics: &mut Diagnostics)
             }
         }
     }
-    if specs.assertions.is_empty() && input.folder.has_specs_dir {
-        let place = input.folder.manifest.or_else(|| input.folder.spec_files.first().copied());
+    // A manifest that could not be read already has its own error; "no assertions" would
+    // only repeat it less precisely.
+    let unreadable = diagnostics.iter().any(|d| {
+        matches!(
+            d.code,
+            Code::MalformedJson
+                | Code::NotUtf8
+                | Code::UnreadableFile
+                | Code::InputTooLarge
+                | Code::SpecSyntax
+        )
+    });
+    if specs.assertions.is_empty() && input.folder.has_specs_dir && !unreadable {
+        let place = input
+            .folder
+            .manifest
+            .or_else(|| input.folder.spec_files.first().copied());
         let mut d = Diagnostic::new(Code::NoAssertions, "the specs hold no assertions yet")
             .help("add assertions to specs/assertions.json (the spec-driven toolchain writes them) or to a .spec file; the artifacts can only follow what the specs say");
         if let Some(file) = place {
-            d = d.at(crate::source::Span::file_start(file), "no assertions in this file");
+            d = d.at(
+                crate::source::Span::file_start(file),
+                "no assertions in this file",
+            );
         }
         diagnostics.push(d);
     }

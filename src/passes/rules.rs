@@ -70,7 +70,14 @@ pub const RULES: &[Rule] = &[
         kind: NeedKind::Database,
         technology: None,
         fields: SPEC_FIELDS,
-        phrases: &["database", "db", "persistence", "persisted", "persistent", "sql"],
+        phrases: &[
+            "database",
+            "db",
+            "persistence",
+            "persisted",
+            "persistent",
+            "sql",
+        ],
     },
     Rule {
         id: "database.client",
@@ -78,8 +85,18 @@ pub const RULES: &[Rule] = &[
         technology: Some(Technology::Postgres),
         fields: DEPS,
         phrases: &[
-            "postgres", "pg", "@neondatabase/serverless", "drizzle-orm", "kysely", "@prisma/client",
-            "prisma", "typeorm", "sequelize", "knex", "@mikro-orm/postgresql", "pg-promise",
+            "postgres",
+            "pg",
+            "@neondatabase/serverless",
+            "drizzle-orm",
+            "kysely",
+            "@prisma/client",
+            "prisma",
+            "typeorm",
+            "sequelize",
+            "knex",
+            "@mikro-orm/postgresql",
+            "pg-promise",
         ],
     },
     // Caches.
@@ -139,7 +156,13 @@ pub const RULES: &[Rule] = &[
         technology: None,
         fields: SPEC_FIELDS,
         phrases: &[
-            "queue", "queued", "message broker", "topic", "dead letter", "pub sub", "pubsub",
+            "queue",
+            "queued",
+            "message broker",
+            "topic",
+            "dead letter",
+            "pub sub",
+            "pubsub",
             "event stream",
         ],
     },
@@ -184,7 +207,12 @@ pub const RULES: &[Rule] = &[
         kind: NeedKind::ObjectStorage,
         technology: Some(Technology::S3),
         fields: DEPS,
-        phrases: &["@aws-sdk/client-s3", "@aws-sdk/lib-storage", "minio", "aws-sdk"],
+        phrases: &[
+            "@aws-sdk/client-s3",
+            "@aws-sdk/lib-storage",
+            "minio",
+            "aws-sdk",
+        ],
     },
     // External HTTP APIs; the needs pass names each one from the words around the phrase.
     Rule {
@@ -192,7 +220,12 @@ pub const RULES: &[Rule] = &[
         kind: NeedKind::ExternalApi,
         technology: Some(Technology::Http),
         fields: SPEC_FIELDS,
-        phrases: &["api", "external api", "external service", "webhook endpoint"],
+        phrases: &[
+            "api",
+            "external api",
+            "external service",
+            "webhook endpoint",
+        ],
     },
 ];
 
@@ -202,10 +235,10 @@ pub const DEFAULT_QUEUE: Technology = Technology::RedisStreams;
 
 /// Words that never name an external API by themselves, left out of API names.
 pub const API_NAME_STOPWORDS: &[&str] = &[
-    "a", "an", "the", "external", "third", "party", "http", "https", "rest", "json", "api",
-    "apis", "service", "from", "to", "by", "via", "of", "for", "with", "and", "or", "its", "our",
-    "their", "using", "called", "calls", "call", "public", "remote", "upstream", "is", "are",
-    "be", "on", "in", "at", "key", "keys",
+    "a", "an", "the", "external", "third", "party", "http", "https", "rest", "json", "api", "apis",
+    "service", "from", "to", "by", "via", "of", "for", "with", "and", "or", "its", "our", "their",
+    "using", "called", "calls", "call", "public", "remote", "upstream", "is", "are", "be", "on",
+    "in", "at", "key", "keys",
 ];
 
 /// Tag and boundary words that mark an assertion about an external API even when the text

@@ -50,10 +50,20 @@ pub fn run(input: &Input<'_>, draft: &mut Draft, diagnostics: &mut Diagnostics) 
     if let Some(clash) = backing.get(app.name.as_str()) {
         let mut d = Diagnostic::new(
             Code::InvalidName,
-            format!("the app is named {}, like its {} service", app.name, clash.name),
+            format!(
+                "the app is named {}, like its {} service",
+                app.name, clash.name
+            ),
         )
         .help("rename the app (`name` in package.json or `app NAME` in a .spec file)");
-        if let Some(span) = input.specs.app.name.as_ref().or(input.package.name.as_ref()).map(|n| n.span) {
+        if let Some(span) = input
+            .specs
+            .app
+            .name
+            .as_ref()
+            .or(input.package.name.as_ref())
+            .map(|n| n.span)
+        {
             d = d.at(span, "this name is taken by a backing service");
         }
         diagnostics.push(d);
@@ -81,15 +91,30 @@ fn app_service(app: &App, draft: &Draft) -> Service {
         .collect();
     let (health, no_health_reason) = match (app.archetype, app.port) {
         (Archetype::WebService, Some(port)) => (Some(web_probe(port)), None),
-        (Archetype::CliTool, _) => (None, Some("a CLI tool runs a command and exits; there is no server to probe".to_owned())),
-        (Archetype::DataPipeline, _) => (None, Some("a pipeline runs once and exits; success is its exit code, not a probe".to_owned())),
+        (Archetype::CliTool, _) => (
+            None,
+            Some("a CLI tool runs a command and exits; there is no server to probe".to_owned()),
+        ),
+        (Archetype::DataPipeline, _) => (
+            None,
+            Some(
+                "a pipeline runs once and exits; success is its exit code, not a probe".to_owned(),
+            ),
+        ),
         _ => (None, Some("the app has no HTTP server".to_owned())),
     };
     Service {
         name: app.name.clone(),
         role: ServiceRole::App,
         image: format!("{}:{}", app.name, app.version),
-        ports: app.port.map(|p| Port { container: p, host: Some(p) }).into_iter().collect(),
+        ports: app
+            .port
+            .map(|p| Port {
+                container: p,
+                host: Some(p),
+            })
+            .into_iter()
+            .collect(),
         environment,
         settings: Vec::new(),
         command: None,
@@ -103,7 +128,11 @@ fn app_service(app: &App, draft: &Draft) -> Service {
             cpu_reservation: "0.25".to_owned(),
             memory_reservation: "128M".to_owned(),
         }),
-        stop_grace_period_s: if app.archetype == Archetype::WebService { WEB_GRACE_SECONDS } else { 10 },
+        stop_grace_period_s: if app.archetype == Archetype::WebService {
+            WEB_GRACE_SECONDS
+        } else {
+            10
+        },
         provenance: vec![app.archetype_provenance.clone()],
     }
 }
@@ -119,7 +148,9 @@ fn web_probe(port: u16) -> HealthCheck {
         timeout_s: 3,
         retries: 3,
         start_period_s: 10,
-        reason: format!("the app answers HTTP on 127.0.0.1:{port}{LIVENESS_PATH}; run by bun, which the runtime image has (it has no curl or wget)"),
+        reason: format!(
+            "the app answers HTTP on 127.0.0.1:{port}{LIVENESS_PATH}; run by bun, which the runtime image has (it has no curl or wget)"
+        ),
     }
 }
 
@@ -157,7 +188,12 @@ fn resources(cpu: &str, memory: &str) -> Option<Resources> {
 /// The container for one backing technology.
 fn backing_service(technology: Technology, ident: &str) -> Service {
     let name = service_name(technology).to_owned();
-    let volume = |target: &str| vec![Volume { name: format!("{name}-data"), target: target.to_owned() }];
+    let volume = |target: &str| {
+        vec![Volume {
+            name: format!("{name}-data"),
+            target: target.to_owned(),
+        }]
+    };
     let mut service = Service {
         name: name.clone(),
         role: ServiceRole::Backing(technology),
@@ -177,10 +213,19 @@ fn backing_service(technology: Technology, ident: &str) -> Service {
     let _ = ident;
     match technology {
         Technology::Postgres => {
-            service.ports = vec![Port { container: 5432, host: None }];
-            service.settings = parts(&[("POSTGRES_USER", "POSTGRES_USER"), ("POSTGRES_PASSWORD", "POSTGRES_PASSWORD"), ("POSTGRES_DB", "POSTGRES_DB")]);
+            service.ports = vec![Port {
+                container: 5432,
+                host: None,
+            }];
+            service.settings = parts(&[
+                ("POSTGRES_USER", "POSTGRES_USER"),
+                ("POSTGRES_PASSWORD", "POSTGRES_PASSWORD"),
+                ("POSTGRES_DB", "POSTGRES_DB"),
+            ]);
             service.health = check(
-                Probe::Shell("pg_isready -h 127.0.0.1 -U \"$POSTGRES_USER\" -d \"$POSTGRES_DB\"".to_owned()),
+                Probe::Shell(
+                    "pg_isready -h 127.0.0.1 -U \"$POSTGRES_USER\" -d \"$POSTGRES_DB\"".to_owned(),
+                ),
                 30,
                 "pg_isready as the app's role on the app's database",
             );
@@ -188,22 +233,42 @@ fn backing_service(technology: Technology, ident: &str) -> Service {
             service.resources = resources("1", "1G");
         }
         Technology::Redis | Technology::RedisStreams => {
-            service.ports = vec![Port { container: 6379, host: None }];
-            service.settings = parts(&[("REDIS_PASSWORD", "REDIS_PASSWORD"), ("REDISCLI_AUTH", "REDIS_PASSWORD")]);
-            service.command = Some(vec!["sh".to_owned(), "-c".to_owned(), "exec redis-server --requirepass \"$REDIS_PASSWORD\" --appendonly yes".to_owned()]);
-            service.health = check(exec(&["redis-cli", "-h", "127.0.0.1", "ping"]), 10, "redis-cli PING with the password from REDISCLI_AUTH");
+            service.ports = vec![Port {
+                container: 6379,
+                host: None,
+            }];
+            service.settings = parts(&[
+                ("REDIS_PASSWORD", "REDIS_PASSWORD"),
+                ("REDISCLI_AUTH", "REDIS_PASSWORD"),
+            ]);
+            service.command = Some(vec![
+                "sh".to_owned(),
+                "-c".to_owned(),
+                "exec redis-server --requirepass \"$REDIS_PASSWORD\" --appendonly yes".to_owned(),
+            ]);
+            service.health = check(
+                exec(&["redis-cli", "-h", "127.0.0.1", "ping"]),
+                10,
+                "redis-cli PING with the password from REDISCLI_AUTH",
+            );
             service.volumes = volume("/data");
             service.resources = resources("0.5", "256M");
         }
         Technology::Kafka => {
-            service.ports = vec![Port { container: 9092, host: None }];
+            service.ports = vec![Port {
+                container: 9092,
+                host: None,
+            }];
             service.settings = [
                 ("KAFKA_NODE_ID", "1"),
                 ("KAFKA_PROCESS_ROLES", "broker,controller"),
                 ("KAFKA_LISTENERS", "PLAINTEXT://:9092,CONTROLLER://:9093"),
                 ("KAFKA_ADVERTISED_LISTENERS", "PLAINTEXT://kafka:9092"),
                 ("KAFKA_CONTROLLER_LISTENER_NAMES", "CONTROLLER"),
-                ("KAFKA_LISTENER_SECURITY_PROTOCOL_MAP", "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"),
+                (
+                    "KAFKA_LISTENER_SECURITY_PROTOCOL_MAP",
+                    "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT",
+                ),
                 ("KAFKA_CONTROLLER_QUORUM_VOTERS", "1@kafka:9093"),
                 ("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1"),
                 ("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1"),
@@ -213,7 +278,11 @@ fn backing_service(technology: Technology, ident: &str) -> Service {
             .map(|(k, v)| ((*k).to_owned(), vec![ValuePart::Text((*v).to_owned())]))
             .collect();
             service.health = check(
-                exec(&["/opt/kafka/bin/kafka-broker-api-versions.sh", "--bootstrap-server", "127.0.0.1:9092"]),
+                exec(&[
+                    "/opt/kafka/bin/kafka-broker-api-versions.sh",
+                    "--bootstrap-server",
+                    "127.0.0.1:9092",
+                ]),
                 60,
                 "the broker answers an API-versions request",
             );
@@ -221,22 +290,57 @@ fn backing_service(technology: Technology, ident: &str) -> Service {
             service.resources = resources("1", "1G");
         }
         Technology::RabbitMq => {
-            service.ports = vec![Port { container: 5672, host: None }];
-            service.settings = parts(&[("RABBITMQ_DEFAULT_USER", "RABBITMQ_USER"), ("RABBITMQ_DEFAULT_PASS", "RABBITMQ_PASSWORD")]);
-            service.health = check(exec(&["rabbitmq-diagnostics", "-q", "ping"]), 60, "rabbitmq-diagnostics ping");
+            service.ports = vec![Port {
+                container: 5672,
+                host: None,
+            }];
+            service.settings = parts(&[
+                ("RABBITMQ_DEFAULT_USER", "RABBITMQ_USER"),
+                ("RABBITMQ_DEFAULT_PASS", "RABBITMQ_PASSWORD"),
+            ]);
+            service.health = check(
+                exec(&["rabbitmq-diagnostics", "-q", "ping"]),
+                60,
+                "rabbitmq-diagnostics ping",
+            );
             service.volumes = volume("/var/lib/rabbitmq");
             service.resources = resources("1", "512M");
         }
         Technology::Nats => {
-            service.ports = vec![Port { container: 4222, host: None }];
-            service.command = Some(vec!["-js".to_owned(), "-sd".to_owned(), "/data".to_owned(), "-m".to_owned(), "8222".to_owned()]);
-            service.health = check(exec(&["wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8222/healthz"]), 10, "the monitoring endpoint /healthz");
+            service.ports = vec![Port {
+                container: 4222,
+                host: None,
+            }];
+            service.command = Some(vec![
+                "-js".to_owned(),
+                "-sd".to_owned(),
+                "/data".to_owned(),
+                "-m".to_owned(),
+                "8222".to_owned(),
+            ]);
+            service.health = check(
+                exec(&[
+                    "wget",
+                    "-q",
+                    "-O",
+                    "/dev/null",
+                    "http://127.0.0.1:8222/healthz",
+                ]),
+                10,
+                "the monitoring endpoint /healthz",
+            );
             service.volumes = volume("/data");
             service.resources = resources("0.5", "256M");
         }
         Technology::S3 => {
-            service.ports = vec![Port { container: 9000, host: None }];
-            service.settings = parts(&[("MINIO_ROOT_USER", "AWS_ACCESS_KEY_ID"), ("MINIO_ROOT_PASSWORD", "AWS_SECRET_ACCESS_KEY")]);
+            service.ports = vec![Port {
+                container: 9000,
+                host: None,
+            }];
+            service.settings = parts(&[
+                ("MINIO_ROOT_USER", "AWS_ACCESS_KEY_ID"),
+                ("MINIO_ROOT_PASSWORD", "AWS_SECRET_ACCESS_KEY"),
+            ]);
             service.command = Some(vec!["server".to_owned(), "/data".to_owned()]);
             service.health = check(exec(&["mc", "ready", "local"]), 20, "mc ready local");
             service.volumes = volume("/data");
@@ -264,19 +368,29 @@ pub fn image_of(technology: Technology) -> &'static Image {
 /// Refuses probes that call a program their image does not have.
 fn check_probes(services: &[Service], diagnostics: &mut Diagnostics) {
     for service in services {
-        let (Some(health), image) = (&service.health, match service.role {
-            ServiceRole::App => &images::BUN_SLIM,
-            ServiceRole::Backing(t) => image_of(t),
-        }) else {
+        let (Some(health), image) = (
+            &service.health,
+            match service.role {
+                ServiceRole::App => &images::BUN_SLIM,
+                ServiceRole::Backing(t) => image_of(t),
+            },
+        ) else {
             continue;
         };
         if !image.has(health.probe.program()) {
             diagnostics.push(
                 Diagnostic::new(
                     Code::ImageProbeMissing,
-                    format!("the probe of {} runs `{}`, which {} does not have", service.name, health.probe.program(), image.reference),
+                    format!(
+                        "the probe of {} runs `{}`, which {} does not have",
+                        service.name,
+                        health.probe.program(),
+                        image.reference
+                    ),
                 )
-                .help("this is a bug in specdeploy; please report it with the specs that caused it"),
+                .help(
+                    "this is a bug in specdeploy; please report it with the specs that caused it",
+                ),
             );
         }
     }
@@ -289,7 +403,10 @@ fn check_ports(services: &[Service], input: &Input<'_>, diagnostics: &mut Diagno
             if let Some(first) = taken.insert(port, &service.name) {
                 let mut d = Diagnostic::new(
                     Code::PortClash,
-                    format!("{} and {} both publish host port {port}", first, service.name),
+                    format!(
+                        "{} and {} both publish host port {port}",
+                        first, service.name
+                    ),
                 )
                 .help("declare another port for the app: `app NAME { port 3001 }`");
                 if let Some(declared) = &input.specs.app.port {
@@ -305,7 +422,11 @@ fn check_ports(services: &[Service], input: &Input<'_>, diagnostics: &mut Diagno
 fn start_order(services: Vec<Service>, diagnostics: &mut Diagnostics) -> Option<Vec<Service>> {
     let mut graph: DiGraph<usize, ()> = DiGraph::new();
     let nodes: Vec<NodeIndex> = (0..services.len()).map(|i| graph.add_node(i)).collect();
-    let index: BTreeMap<&str, NodeIndex> = services.iter().zip(&nodes).map(|(s, n)| (s.name.as_str(), *n)).collect();
+    let index: BTreeMap<&str, NodeIndex> = services
+        .iter()
+        .zip(&nodes)
+        .map(|(s, n)| (s.name.as_str(), *n))
+        .collect();
     for (service, &node) in services.iter().zip(&nodes) {
         for dependency in &service.depends_on {
             if let Some(&target) = index.get(dependency.as_str()) {
@@ -316,11 +437,19 @@ fn start_order(services: Vec<Service>, diagnostics: &mut Diagnostics) -> Option<
     match toposort(&graph, None) {
         Ok(order) => {
             let mut slots: Vec<Option<Service>> = services.into_iter().map(Some).collect();
-            Some(order.into_iter().filter_map(|n| slots.get_mut(graph[n]).and_then(Option::take)).collect())
+            Some(
+                order
+                    .into_iter()
+                    .filter_map(|n| slots.get_mut(graph[n]).and_then(Option::take))
+                    .collect(),
+            )
         }
         Err(_) => {
             for component in tarjan_scc(&graph).into_iter().filter(|c| c.len() > 1) {
-                let mut names: Vec<&str> = component.iter().map(|n| services[graph[*n]].name.as_str()).collect();
+                let mut names: Vec<&str> = component
+                    .iter()
+                    .map(|n| services[graph[*n]].name.as_str())
+                    .collect();
                 names.reverse();
                 let first = names.first().copied().unwrap_or_default();
                 let path = format!("{} -> {first}", names.join(" -> "));

@@ -36,15 +36,26 @@ pub fn run(input: &Input<'_>, draft: &mut Draft, _diagnostics: &mut Diagnostics)
     let verdict = |models: &[String]| if models.is_empty() { "none" } else { "unknown" };
     let dafny = verdict(&dafny_models).to_owned();
     let tlc = verdict(&tla_models).to_owned();
-    let verified = if dafny == "none" && tlc == "none" { "none" } else { "unknown" }.to_owned();
+    let verified = if dafny == "none" && tlc == "none" {
+        "none"
+    } else {
+        "unknown"
+    }
+    .to_owned();
     draft.verification = VerificationSummary {
         assertions: assertions.len(),
         confirmed: assertions
             .iter()
             .filter(|a| a.status.value == Status::Confirmed)
             .count(),
-        by_status: by_status.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
-        by_category: by_category.into_iter().map(|(k, v)| (k.to_owned(), v)).collect(),
+        by_status: by_status
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
+        by_category: by_category
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect(),
         dafny,
         tlc,
         verified,
