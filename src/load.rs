@@ -26,7 +26,7 @@ const SKIPPED_DIRS: &[&str] = &[
 ];
 
 /// What was read from an app folder.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct AppFolder {
     /// Every file read, for diagnostics.
     pub sources: Sources,

@@ -1,0 +1,37 @@
+//! Copying test inputs around.
+
+use std::fs;
+use std::path::Path;
+
+/// Copies the folder `from` into `to` recursively, creating `to` and any missing parents.
+/// Symbolic links are copied as links. Panics, naming the path, on any IO error.
+#[track_caller]
+pub fn copy_dir(from: &Path, to: &Path) {
+    fs::create_dir_all(to).unwrap_or_else(|error| panic!("creating {}: {error}", to.display()));
+    let entries =
+        fs::read_dir(from).unwrap_or_else(|error| panic!("reading {}: {error}", from.display()));
+    for entry in entries {
+        let entry = entry.unwrap_or_else(|error| panic!("reading {}: {error}", from.display()));
+        let source = entry.path();
+        let target = to.join(entry.file_name());
+        let kind = entry
+            .file_type()
+            .unwrap_or_else(|error| panic!("inspecting {}: {error}", source.display()));
+        if kind.is_dir() {
+            copy_dir(&source, &target);
+        } else if kind.is_symlink() {
+            let link = fs::read_link(&source)
+                .unwrap_or_else(|error| panic!("reading link {}: {error}", source.display()));
+            std::os::unix::fs::symlink(&link, &target)
+                .unwrap_or_else(|error| panic!("linking {}: {error}", target.display()));
+        } else {
+            fs::copy(&source, &target).unwrap_or_else(|error| {
+                panic!(
+                    "copying {} to {}: {error}",
+                    source.display(),
+                    target.display()
+                )
+            });
+        }
+    }
+}
