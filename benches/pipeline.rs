@@ -10,7 +10,10 @@ use specdeploy::load;
 use specdeploy::passes::Options;
 
 fn example() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/web-service/app"))
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/web-service/app"
+    ))
 }
 
 fn pipeline(c: &mut Criterion) {
@@ -26,7 +29,14 @@ fn pipeline(c: &mut Criterion) {
         b.iter(|| compile(folder.clone(), Options::default(), None, Diagnostics::new()));
     });
     c.bench_function("compile and emit web-service", |b| {
-        b.iter(|| compile(folder.clone(), Options::default(), Some(&layout), Diagnostics::new()));
+        b.iter(|| {
+            compile(
+                folder.clone(),
+                Options::default(),
+                Some(&layout),
+                Diagnostics::new(),
+            )
+        });
     });
 }
 

@@ -46,12 +46,12 @@ pub struct Cli {
 /// A subcommand.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Read APP_DIR/specs and the app files, write the artifacts.
+    /// Read `APP_DIR/specs` and the app files, write the artifacts.
     Build {
         /// The app folder (holds specs/ and package.json).
         #[arg(default_value = ".")]
         app_dir: PathBuf,
-        /// Where to write the artifacts (defaults to APP_DIR).
+        /// Where to write the artifacts (defaults to `APP_DIR`).
         #[arg(long)]
         out: Option<PathBuf>,
     },
@@ -129,6 +129,9 @@ fn init_logging() {
 pub fn run(cli: &Cli) -> u8 {
     let options = Options {
         require_confirmed: cli.require_confirmed,
+        source_date_epoch: std::env::var("SOURCE_DATE_EPOCH")
+            .ok()
+            .and_then(|v| v.trim().parse().ok()),
     };
     match &cli.command {
         Command::Check { app_dir } => {
@@ -317,12 +320,15 @@ fn print_summary(cli: &Cli, out: &Path, lines: &[(&crate::emit::Artifact, Outcom
     let mut text = format!("Wrote {} artifacts to {}:\n", lines.len(), out.display());
     let width = lines.iter().map(|(a, _)| a.path.len()).max().unwrap_or(0);
     for (artifact, outcome) in lines {
-        text.push_str(&format!(
-            "  {:<9} {:<width$}  {}\n",
-            verb(*outcome),
-            artifact.path,
-            artifact.purpose
-        ));
+        let _ = std::fmt::Write::write_fmt(
+            &mut text,
+            format_args!(
+                "  {:<9} {:<width$}  {}\n",
+                verb(*outcome),
+                artifact.path,
+                artifact.purpose
+            ),
+        );
     }
     print_stdout(&text);
 }

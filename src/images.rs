@@ -86,7 +86,7 @@ pub const REDIS: Image = Image {
     user: None,
 };
 
-/// Apache Kafka in KRaft mode.
+/// Apache Kafka in `KRaft` mode.
 pub const KAFKA: Image = Image {
     reference: "apache/kafka:3.9.1",
     libc: Libc::Glibc,

@@ -4,7 +4,7 @@
 //! that cannot be read become diagnostics, never panics.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Sources, Span};
@@ -80,7 +80,12 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> AppFolder {
     let spec_paths: Vec<String> = folder
         .files
         .iter()
-        .filter(|p| p.starts_with("specs/") && p.ends_with(".spec"))
+        .filter(|p| {
+            p.starts_with("specs/")
+                && Path::new(p.as_str())
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("spec"))
+        })
         .cloned()
         .collect();
     for path in spec_paths {

@@ -1,3 +1,5 @@
+//! The `specdeploy` command; everything else lives in the library.
+
 fn main() -> std::process::ExitCode {
     specdeploy::cli::main()
 }

@@ -1,5 +1,5 @@
 //! The artifacts of every buildable fixture, checked by the real tools that will read them:
-//! hadolint and BuildKit's parser for Dockerfiles, Docker Compose for Compose files, a dotenv
+//! hadolint and `BuildKit`'s parser for Dockerfiles, Docker Compose for Compose files, a dotenv
 //! parser for `.env.example`. A missing tool fails the test; it never skips.
 
 mod support;

@@ -303,3 +303,35 @@ fn no_colour_unless_forced() {
         .run();
     assert!(forced.stderr.contains('\u{1b}'), "{forced}");
 }
+
+#[test]
+fn source_date_epoch_is_the_only_time_in_the_output() {
+    let (work, app) = fixture("cli-tool");
+    let out = work.path().join("out");
+    Specdeploy::new()
+        .arg("build")
+        .arg(&app)
+        .arg("--out")
+        .arg(&out)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .run()
+        .assert_success();
+    let plain = std::fs::read_to_string(out.join("Dockerfile")).expect("Dockerfile");
+    assert!(
+        !plain.contains("image.created"),
+        "no clock time without SOURCE_DATE_EPOCH"
+    );
+    Specdeploy::new()
+        .arg("build")
+        .arg(&app)
+        .arg("--out")
+        .arg(&out)
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .run()
+        .assert_success();
+    let stamped = std::fs::read_to_string(out.join("Dockerfile")).expect("Dockerfile");
+    assert!(
+        stamped.contains("\"org.opencontainers.image.created\"=\"2023-11-14T22:13:20Z\""),
+        "{stamped}"
+    );
+}

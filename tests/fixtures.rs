@@ -52,6 +52,7 @@ fn run_case(case: &str) {
         .arg(&out)
         .env("NO_COLOR", "1")
         .env_remove("FORCE_COLOR")
+        .env_remove("SOURCE_DATE_EPOCH")
         .output()
         .expect("run specdeploy");
     let shown = |bytes: &[u8]| {

@@ -114,7 +114,7 @@ pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Option<Artifact> {
     let cmd = match app.archetype {
         Archetype::WebService => escape::json_array(&["bun".to_owned(), bundle.clone()]),
         Archetype::DataPipeline => escape::json_array(&["bun".to_owned(), app.entry.clone()]),
-        _ => escape::json_array(&[binary.clone()]),
+        _ => escape::json_array(std::slice::from_ref(&binary)),
     };
     let context = Context {
         header: verbatim(HEADER.to_owned()),

@@ -15,6 +15,7 @@ struct Context {
 
 /// Renders `.dockerignore`, and `Dockerfile.dockerignore` beside the Dockerfile when the
 /// output folder is not the build context (BuildKit reads that one there).
+#[must_use]
 pub fn emit(ir: &Ir, layout: &Layout) -> Vec<Artifact> {
     let context = Context {
         header: verbatim(HEADER.to_owned()),

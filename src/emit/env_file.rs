@@ -105,7 +105,7 @@ pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Option<Artifact> {
         };
         match groups.last_mut() {
             Some(group) if group.name.as_str() == Some(variable.group.as_str()) => {
-                group.entries.push(entry)
+                group.entries.push(entry);
             }
             _ => groups.push(Group {
                 name: verbatim(escape::comment(&variable.group)),

@@ -79,7 +79,7 @@ pub fn run(input: &Input<'_>, draft: &mut Draft, diagnostics: &mut Diagnostics) 
         check_app_files(input, &entry, lockfile, diagnostics);
     }
     let port = match archetype {
-        Archetype::WebService => port(input, diagnostics),
+        Archetype::WebService => Some(port(input, diagnostics)),
         _ => None,
     };
     draft.app = Some(App {
@@ -306,12 +306,12 @@ fn check_app_files(
     }
 }
 
-fn port(input: &Input<'_>, diagnostics: &mut Diagnostics) -> Option<u16> {
+fn port(input: &Input<'_>, diagnostics: &mut Diagnostics) -> u16 {
     let Some(declared) = &input.specs.app.port else {
-        return Some(DEFAULT_PORT);
+        return DEFAULT_PORT;
     };
     match u16::try_from(declared.value) {
-        Ok(port) if port > 0 => Some(port),
+        Ok(port) if port > 0 => port,
         _ => {
             diagnostics.push(
                 Diagnostic::new(
@@ -321,7 +321,7 @@ fn port(input: &Input<'_>, diagnostics: &mut Diagnostics) -> Option<u16> {
                 .at(declared.span, "invalid port")
                 .help("declare a port from 1 to 65535; 3000 is Bun's usual one"),
             );
-            Some(DEFAULT_PORT)
+            DEFAULT_PORT
         }
     }
 }

@@ -159,7 +159,7 @@ pub fn run(input: &Input<'_>, draft: &mut Draft, diagnostics: &mut Diagnostics) 
                 for_app: true,
                 description: "The port the app listens on inside its container.",
             },
-            &[app.archetype_provenance.clone()],
+            std::slice::from_ref(&app.archetype_provenance),
         );
     }
 

@@ -4,7 +4,7 @@ use super::{Draft, Input};
 use crate::diagnostic::Diagnostics;
 
 /// Sets `draft.labels`.
-pub fn run(_input: &Input<'_>, draft: &mut Draft, _diagnostics: &mut Diagnostics) {
+pub fn run(input: &Input<'_>, draft: &mut Draft, _diagnostics: &mut Diagnostics) {
     let Some(app) = &draft.app else {
         return;
     };
@@ -13,6 +13,17 @@ pub fn run(_input: &Input<'_>, draft: &mut Draft, _diagnostics: &mut Diagnostics
         ("org.opencontainers.image.title", app.name.clone()),
         ("org.opencontainers.image.version", app.version.clone()),
     ];
+    let created = input
+        .options
+        .source_date_epoch
+        .and_then(|epoch| time::OffsetDateTime::from_unix_timestamp(epoch).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        });
+    if let Some(created) = created {
+        labels.push(("org.opencontainers.image.created", created));
+    }
     if let Some(description) = &app.description {
         labels.push(("org.opencontainers.image.description", description.clone()));
     }

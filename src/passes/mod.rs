@@ -31,6 +31,9 @@ use crate::model::SpecSet;
 pub struct Options {
     /// Pending, proposed and deferred assertions are errors, not warnings.
     pub require_confirmed: bool,
+    /// `SOURCE_DATE_EPOCH`: the time reproducible builds stamp on their output. No other
+    /// time ever appears in an artifact.
+    pub source_date_epoch: Option<i64>,
 }
 
 /// What every pass reads.
@@ -77,10 +80,13 @@ impl Draft {
     }
 }
 
+/// One analysis pass: reads the input, adds to the draft, reports problems.
+type Pass = fn(&Input<'_>, &mut Draft, &mut Diagnostics);
+
 /// Runs every pass in order.
 pub fn run(input: &Input<'_>, diagnostics: &mut Diagnostics) -> Draft {
     let mut draft = Draft::default();
-    let passes: [(&str, fn(&Input<'_>, &mut Draft, &mut Diagnostics)); 7] = [
+    let passes: [(&str, Pass); 7] = [
         ("review", review::run),
         ("archetype", archetype::run),
         ("needs", needs::run),

@@ -315,27 +315,24 @@ fn explicit(declared: &[ExplicitNeed], needs: &mut Needs, diagnostics: &mut Diag
             }
             continue;
         }
-        let technology = match &need.technology {
-            Some(name) => match technology_named(kind, &name.value) {
-                Some(t) => Some(t),
-                None => {
-                    diagnostics.push(
-                        Diagnostic::new(
-                            Code::InvalidValue,
-                            format!(
-                                "specdeploy cannot provision `{}` as a {}",
-                                name.value,
-                                kind.as_str()
-                            ),
-                        )
-                        .at(name.span, "unknown technology")
-                        .help(supported(kind)),
-                    );
-                    None
-                }
-            },
-            None => None,
-        };
+        let technology = need.technology.as_ref().and_then(|name| {
+            let technology = technology_named(kind, &name.value);
+            if technology.is_none() {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::InvalidValue,
+                        format!(
+                            "specdeploy cannot provision `{}` as a {}",
+                            name.value,
+                            kind.as_str()
+                        ),
+                    )
+                    .at(name.span, "unknown technology")
+                    .help(supported(kind)),
+                );
+            }
+            technology
+        });
         if let Some(previous) = chosen.get(&kind) {
             let before = previous
                 .technology

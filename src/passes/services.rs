@@ -161,28 +161,28 @@ fn parts(items: &[(&str, &str)]) -> Vec<(String, Vec<ValuePart>)> {
         .collect()
 }
 
-fn check(probe: Probe, start_period_s: u32, reason: &str) -> Option<HealthCheck> {
-    Some(HealthCheck {
+fn check(probe: Probe, start_period_s: u32, reason: &str) -> HealthCheck {
+    HealthCheck {
         probe,
         interval_s: 5,
         timeout_s: 5,
         retries: 10,
         start_period_s,
         reason: reason.to_owned(),
-    })
+    }
 }
 
 fn exec(args: &[&str]) -> Probe {
     Probe::Exec(args.iter().map(|a| (*a).to_owned()).collect())
 }
 
-fn resources(cpu: &str, memory: &str) -> Option<Resources> {
-    Some(Resources {
+fn resources(cpu: &str, memory: &str) -> Resources {
+    Resources {
         cpu_limit: cpu.to_owned(),
         memory_limit: memory.to_owned(),
         cpu_reservation: "0.1".to_owned(),
         memory_reservation: "64M".to_owned(),
-    })
+    }
 }
 
 /// The container for one backing technology.
@@ -222,15 +222,15 @@ fn backing_service(technology: Technology, ident: &str) -> Service {
                 ("POSTGRES_PASSWORD", "POSTGRES_PASSWORD"),
                 ("POSTGRES_DB", "POSTGRES_DB"),
             ]);
-            service.health = check(
+            service.health = Some(check(
                 Probe::Shell(
                     "pg_isready -h 127.0.0.1 -U \"$POSTGRES_USER\" -d \"$POSTGRES_DB\"".to_owned(),
                 ),
                 30,
                 "pg_isready as the app's role on the app's database",
-            );
+            ));
             service.volumes = volume("/var/lib/postgresql/data");
-            service.resources = resources("1", "1G");
+            service.resources = Some(resources("1", "1G"));
         }
         Technology::Redis | Technology::RedisStreams => {
             service.ports = vec![Port {
@@ -246,13 +246,13 @@ fn backing_service(technology: Technology, ident: &str) -> Service {
                 "-c".to_owned(),
                 "exec redis-server --requirepass \"$REDIS_PASSWORD\" --appendonly yes".to_owned(),
             ]);
-            service.health = check(
+            service.health = Some(check(
                 exec(&["redis-cli", "-h", "127.0.0.1", "ping"]),
                 10,
                 "redis-cli PING with the password from REDISCLI_AUTH",
-            );
+            ));
             service.volumes = volume("/data");
-            service.resources = resources("0.5", "256M");
+            service.resources = Some(resources("0.5", "256M"));
         }
         Technology::Kafka => {
             service.ports = vec![Port {
@@ -277,7 +277,7 @@ fn backing_service(technology: Technology, ident: &str) -> Service {
             .iter()
             .map(|(k, v)| ((*k).to_owned(), vec![ValuePart::Text((*v).to_owned())]))
             .collect();
-            service.health = check(
+            service.health = Some(check(
                 exec(&[
                     "/opt/kafka/bin/kafka-broker-api-versions.sh",
                     "--bootstrap-server",
@@ -285,9 +285,9 @@ fn backing_service(technology: Technology, ident: &str) -> Service {
                 ]),
                 60,
                 "the broker answers an API-versions request",
-            );
+            ));
             service.volumes = volume("/var/lib/kafka/data");
-            service.resources = resources("1", "1G");
+            service.resources = Some(resources("1", "1G"));
         }
         Technology::RabbitMq => {
             service.ports = vec![Port {
@@ -298,13 +298,13 @@ fn backing_service(technology: Technology, ident: &str) -> Service {
                 ("RABBITMQ_DEFAULT_USER", "RABBITMQ_USER"),
                 ("RABBITMQ_DEFAULT_PASS", "RABBITMQ_PASSWORD"),
             ]);
-            service.health = check(
+            service.health = Some(check(
                 exec(&["rabbitmq-diagnostics", "-q", "ping"]),
                 60,
                 "rabbitmq-diagnostics ping",
-            );
+            ));
             service.volumes = volume("/var/lib/rabbitmq");
-            service.resources = resources("1", "512M");
+            service.resources = Some(resources("1", "512M"));
         }
         Technology::Nats => {
             service.ports = vec![Port {
@@ -318,7 +318,7 @@ fn backing_service(technology: Technology, ident: &str) -> Service {
                 "-m".to_owned(),
                 "8222".to_owned(),
             ]);
-            service.health = check(
+            service.health = Some(check(
                 exec(&[
                     "wget",
                     "-q",
@@ -328,9 +328,9 @@ fn backing_service(technology: Technology, ident: &str) -> Service {
                 ]),
                 10,
                 "the monitoring endpoint /healthz",
-            );
+            ));
             service.volumes = volume("/data");
-            service.resources = resources("0.5", "256M");
+            service.resources = Some(resources("0.5", "256M"));
         }
         Technology::S3 => {
             service.ports = vec![Port {
@@ -342,9 +342,9 @@ fn backing_service(technology: Technology, ident: &str) -> Service {
                 ("MINIO_ROOT_PASSWORD", "AWS_SECRET_ACCESS_KEY"),
             ]);
             service.command = Some(vec!["server".to_owned(), "/data".to_owned()]);
-            service.health = check(exec(&["mc", "ready", "local"]), 20, "mc ready local");
+            service.health = Some(check(exec(&["mc", "ready", "local"]), 20, "mc ready local"));
             service.volumes = volume("/data");
-            service.resources = resources("0.5", "512M");
+            service.resources = Some(resources("0.5", "512M"));
         }
         Technology::Http => {}
     }
@@ -434,31 +434,30 @@ fn start_order(services: Vec<Service>, diagnostics: &mut Diagnostics) -> Option<
             }
         }
     }
-    match toposort(&graph, None) {
-        Ok(order) => {
-            let mut slots: Vec<Option<Service>> = services.into_iter().map(Some).collect();
-            Some(
-                order
-                    .into_iter()
-                    .filter_map(|n| slots.get_mut(graph[n]).and_then(Option::take))
-                    .collect(),
-            )
-        }
-        Err(_) => {
-            for component in tarjan_scc(&graph).into_iter().filter(|c| c.len() > 1) {
-                let mut names: Vec<&str> = component
-                    .iter()
-                    .map(|n| services[graph[*n]].name.as_str())
-                    .collect();
-                names.reverse();
-                let first = names.first().copied().unwrap_or_default();
-                let path = format!("{} -> {first}", names.join(" -> "));
-                diagnostics.push(
-                    Diagnostic::new(Code::ServiceCycle, format!("services depend on each other in a cycle: {path}"))
-                        .help("break the cycle: one of these services must be able to start without the other"),
-                );
-            }
-            None
-        }
+    if let Ok(order) = toposort(&graph, None) {
+        let mut slots: Vec<Option<Service>> = services.into_iter().map(Some).collect();
+        return Some(
+            order
+                .into_iter()
+                .filter_map(|n| slots.get_mut(graph[n]).and_then(Option::take))
+                .collect(),
+        );
     }
+    for component in tarjan_scc(&graph).into_iter().filter(|c| c.len() > 1) {
+        let mut names: Vec<&str> = component
+            .iter()
+            .map(|n| services[graph[*n]].name.as_str())
+            .collect();
+        names.reverse();
+        let first = names.first().copied().unwrap_or_default();
+        let path = format!("{} -> {first}", names.join(" -> "));
+        diagnostics.push(
+            Diagnostic::new(
+                Code::ServiceCycle,
+                format!("services depend on each other in a cycle: {path}"),
+            )
+            .help("break the cycle: one of these services must be able to start without the other"),
+        );
+    }
+    None
 }

@@ -3,6 +3,7 @@
 //! models of that kind: a label never claims what was not checked.
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use super::{Draft, Input};
 use crate::diagnostic::Diagnostics;
@@ -21,7 +22,12 @@ pub fn run(input: &Input<'_>, draft: &mut Draft, _diagnostics: &mut Diagnostics)
     let files = &input.folder.files;
     let dafny_models: Vec<String> = files
         .iter()
-        .filter(|f| f.starts_with("specs/dafny/") && f.ends_with(".dfy"))
+        .filter(|f| {
+            f.starts_with("specs/dafny/")
+                && Path::new(f.as_str())
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("dfy"))
+        })
         .cloned()
         .collect();
     let tla_models: Vec<String> = files
