@@ -211,29 +211,26 @@ fn the_lockfile_that_exists_is_the_one_used() {
             .iter()
             .find(|i| i.cmd == "RUN" && i.original.contains("bun install"))
             .expect("install");
-        match keep {
-            Some(name) => {
-                assert!(
-                    copy.value.iter().any(|v| v == name),
-                    "{label}: copies {name}: {}",
-                    copy.original
-                );
-                assert!(
-                    install.original.contains("--frozen-lockfile"),
-                    "{label}: frozen"
-                );
-            }
-            None => {
-                assert!(
-                    !copy.value.iter().any(|v| v.starts_with("bun.lock")),
-                    "{label}: {}",
-                    copy.original
-                );
-                assert!(
-                    !install.original.contains("--frozen-lockfile"),
-                    "{label}: cannot freeze without a lockfile"
-                );
-            }
+        if let Some(name) = keep {
+            assert!(
+                copy.value.iter().any(|v| v == name),
+                "{label}: copies {name}: {}",
+                copy.original
+            );
+            assert!(
+                install.original.contains("--frozen-lockfile"),
+                "{label}: frozen"
+            );
+        } else {
+            assert!(
+                !copy.value.iter().any(|v| v.starts_with("bun.lock")),
+                "{label}: {}",
+                copy.original
+            );
+            assert!(
+                !install.original.contains("--frozen-lockfile"),
+                "{label}: cannot freeze without a lockfile"
+            );
         }
         let ignore =
             std::fs::read_to_string(built.out.join(".dockerignore")).expect(".dockerignore");
@@ -358,12 +355,12 @@ fn compose_files_avoid_the_known_traps() {
                 if test[0] == "CMD-SHELL" {
                     assert_eq!(test.len(), 2, "{case}/{name}: CMD-SHELL takes one string");
                 }
-                let line: Vec<&str> = test.iter().filter_map(Value::as_str).collect();
-                if line.join(" ").contains("pg_isready") {
-                    let text = line.join(" ");
+                let words: Vec<&str> = test.iter().filter_map(Value::as_str).collect();
+                let command = words.join(" ");
+                if command.contains("pg_isready") {
                     assert!(
-                        text.contains("-U") && text.contains("-d"),
-                        "{case}/{name}: {text}"
+                        command.contains("-U") && command.contains("-d"),
+                        "{case}/{name}: {command}"
                     );
                 }
                 if !is_app {
