@@ -54,6 +54,9 @@ pub enum Command {
         /// Where to write the artifacts (defaults to `APP_DIR`).
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Replace files at the artifacts' paths even when specdeploy did not write them.
+        #[arg(long)]
+        force: bool,
     },
     /// Run the same analysis and report diagnostics; writes nothing.
     Check {
@@ -150,9 +153,17 @@ pub fn run(cli: &Cli) -> u8 {
                 }
             })
         }
-        Command::Build { app_dir, out } => {
-            build(cli, app_dir, out.as_deref().unwrap_or(app_dir), options)
-        }
+        Command::Build {
+            app_dir,
+            out,
+            force,
+        } => build(
+            cli,
+            app_dir,
+            out.as_deref().unwrap_or(app_dir),
+            *force,
+            options,
+        ),
     }
 }
 
@@ -187,7 +198,10 @@ fn exit_code(diagnostics: &Diagnostics) -> u8 {
         d.severity == Severity::Error
             && matches!(
                 d.code,
-                Code::NoSpecsFolder | Code::UnreadableFile | Code::InputTooLarge
+                Code::NoSpecsFolder
+                    | Code::UnreadableFile
+                    | Code::InputTooLarge
+                    | Code::WouldOverwrite
             )
     });
     if io { EXIT_USAGE } else { EXIT_SPEC_ERRORS }
@@ -238,7 +252,7 @@ fn layout(app_dir: &Path, out: &Path) -> Result<Layout, String> {
     }
 }
 
-fn build(cli: &Cli, app_dir: &Path, out: &Path, options: Options) -> u8 {
+fn build(cli: &Cli, app_dir: &Path, out: &Path, force: bool, options: Options) -> u8 {
     if !app_dir.join("specs").is_dir() {
         let compilation = analyse(app_dir, options, None);
         return finish(cli, &compilation, || {});
@@ -262,6 +276,20 @@ fn build(cli: &Cli, app_dir: &Path, out: &Path, options: Options) -> u8 {
                     "publish it as a package; the apps that import it get the deployment artifacts",
                 ),
             );
+        }
+    }
+    if !force {
+        for artifact in &compilation.artifacts {
+            let path = out.join(&artifact.path);
+            if !write::is_ours_or_absent(&path) {
+                compilation.diagnostics.push(
+                    Diagnostic::new(
+                        Code::WouldOverwrite,
+                        format!("{} exists and was not written by specdeploy; nothing was written", path.display()),
+                    )
+                    .help("move your file aside and build again, write the artifacts elsewhere with --out DIR, or replace it with --force"),
+                );
+            }
         }
     }
     let mut failure = None;

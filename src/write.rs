@@ -4,6 +4,21 @@ use std::path::Path;
 
 use crate::emit::Artifact;
 
+/// Whether the file at `path` may be replaced: it does not exist, or specdeploy wrote it (its
+/// first lines carry the generated-file header).
+#[must_use]
+pub fn is_ours_or_absent(path: &Path) -> bool {
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).into_owned();
+            head.lines()
+                .take(3)
+                .any(|l| l.contains(crate::emit::HEADER))
+        }
+        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+    }
+}
+
 /// What happened to one artifact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {

@@ -93,6 +93,9 @@ codes! {
     UnusedNeedOverride = "SD0607", Warning, "an explicit need names an assertion that does not exist";
     ImageProbeMissing = "SD0608", Error, "a health probe names a program the image does not have";
     IncompatibleBase = "SD0609", Error, "the runtime base image cannot run the built artifact";
+
+    // Writing the artifacts.
+    WouldOverwrite = "SD0701", Error, "an artifact would replace a file specdeploy did not write";
 }
 
 impl std::fmt::Display for Code {
