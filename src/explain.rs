@@ -153,7 +153,11 @@ pub fn human(ir: &Ir, sources: &Sources) -> String {
         );
     }
     for need in &ir.needs {
-        let name = need.name().map_or_else(String::new, |n| format!(" {n}"));
+        let name = if need.names.is_empty() {
+            String::new()
+        } else {
+            format!(" {}", need.names.join(", "))
+        };
         let _ = writeln!(
             out,
             "  {}{name}: {}",

@@ -478,10 +478,26 @@ fn external_apis(
                 .map(|(n, _)| n.clone());
             let target = match matching {
                 Some(known_name) => known_name,
-                None if (external_said || tag.is_some()) && !name.is_empty() => name,
+                None if (external_said || tag.is_some()) && !name.is_empty() => name.clone(),
                 None => continue,
             };
-            let provenance = hit.provenance();
+            // Show the words that name the API, not only the word `API`.
+            let name_words: Vec<&str> = name.split('-').collect();
+            let from = (api_at.saturating_sub(4)..api_at)
+                .find(|&i| {
+                    let w = natural.words[i].text.as_str();
+                    w == "external" || name_words.contains(&w)
+                })
+                .unwrap_or(api_at);
+            let (start, end) = (natural.words[from].start, natural.words[api_at].end);
+            let mut provenance = hit.provenance();
+            provenance.matched = natural
+                .text
+                .value
+                .get(start..end)
+                .unwrap_or_default()
+                .to_owned();
+            provenance.span = Some(natural.span_of(start, end));
             needs.add(
                 NeedKind::ExternalApi,
                 Some(&target),

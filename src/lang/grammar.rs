@@ -1,0 +1,96 @@
+//! The pest parser for `.spec` files, and the words users see for each of its rules.
+
+use pest_derive::Parser;
+
+/// The parser generated from `grammar/spec.pest` (the path is relative to the crate root).
+#[derive(Parser)]
+#[grammar = "../grammar/spec.pest"]
+pub(super) struct SpecParser;
+
+/// How a diagnostic names what a rule expects: a token in backticks or a thing in plain words.
+/// Grammar rule names never reach a user; every expectation goes through this table.
+pub(super) fn describe(rule: Rule) -> &'static str {
+    match rule {
+        Rule::EOI => "end of file",
+        Rule::ws => "a space",
+        Rule::line_comment => "a comment",
+        Rule::line_end => "end of line",
+        Rule::decl_chunk | Rule::declaration => {
+            "a declaration (`app`, `assertion`, `needs`, `config` or `secret`)"
+        }
+        Rule::app_decl => "an `app` declaration",
+        Rule::app_block => "an app block",
+        Rule::app_field => "an app field",
+        Rule::version_field => "a `version` field",
+        Rule::archetype_field => "an `archetype` field",
+        Rule::entry_field => "an `entry` field",
+        Rule::port_field => "a `port` field",
+        Rule::schedule_field => "a `schedule` field",
+        Rule::assertion_decl => "an `assertion` declaration",
+        Rule::assertion_block => "an assertion block",
+        Rule::assertion_field => "an assertion field",
+        Rule::text_field | Rule::text_key | Rule::name_field | Rule::name_key => {
+            "an assertion field"
+        }
+        Rule::constraint_field => "a `constraint` field",
+        Rule::formal_field => "a `formal spec` field",
+        Rule::line_range => "`lines` or `line`",
+        Rule::line_number => "a line number",
+        Rule::depends_field => "a `depends on` field",
+        Rule::refines_field => "a `refines` field",
+        Rule::tags_field => "a `tags` field",
+        Rule::tag_list => "a tag",
+        Rule::need_decl => "a `needs` declaration",
+        Rule::service_need | Rule::service_kind => {
+            "a service (`database`, `cache`, `queue` or `object storage`)"
+        }
+        Rule::technology => "a technology",
+        Rule::api_option => "`required` or `because`",
+        Rule::variable_decl => "a `config` or `secret` declaration",
+        Rule::variable_option => "a description, `default` or `because`",
+        Rule::id_list | Rule::assertion_ref => "an assertion id",
+        Rule::list_comma => "`,`",
+        Rule::open_brace => "`{`",
+        Rule::close_brace | Rule::unicode_close => "`}`",
+        Rule::bare_word | Rule::word_phrase => "a word",
+        Rule::variable_name => "a variable name",
+        Rule::quoted_string => "a quoted string",
+        Rule::string_text => "more text",
+        Rule::string_escape => "an escape",
+        Rule::escape_code => "`\"`, `\\`, `n`, `t` or `u{` after `\\`",
+        Rule::unicode_hex => "1 to 6 hex digits",
+        Rule::kw_app => "`app`",
+        Rule::kw_version => "`version`",
+        Rule::kw_archetype => "`archetype`",
+        Rule::kw_entry => "`entry`",
+        Rule::kw_port => "`port`",
+        Rule::kw_schedule => "`schedule`",
+        Rule::kw_assertion => "`assertion`",
+        Rule::kw_constraint => "`constraint`",
+        Rule::kw_formal => "`formal`",
+        Rule::kw_spec => "`spec`",
+        Rule::kw_lines => "`lines`",
+        Rule::kw_line => "`line`",
+        Rule::kw_to => "`to`",
+        Rule::kw_depends => "`depends`",
+        Rule::kw_on => "`on`",
+        Rule::kw_refines => "`refines`",
+        Rule::kw_tags => "`tags`",
+        Rule::kw_needs => "`needs`",
+        Rule::kw_database => "`database`",
+        Rule::kw_cache => "`cache`",
+        Rule::kw_queue => "`queue`",
+        Rule::kw_object => "`object`",
+        Rule::kw_storage => "`storage`",
+        Rule::api_need | Rule::kw_api => "`api`",
+        Rule::api_vars | Rule::kw_with => "`with`",
+        Rule::url_var | Rule::kw_url => "`url`",
+        Rule::kw_and => "`and`",
+        Rule::key_var | Rule::kw_key => "`key`",
+        Rule::kw_required => "`required`",
+        Rule::because_clause | Rule::kw_because => "`because`",
+        Rule::kw_config => "`config`",
+        Rule::kw_secret => "`secret`",
+        Rule::default_clause | Rule::kw_default => "`default`",
+    }
+}

@@ -1,0 +1,184 @@
+//! Cutting a `.spec` file into its top-level declarations before parsing.
+//!
+//! Each piece is parsed on its own, so a broken declaration costs only its own diagnostic and
+//! the declarations after it are still read. A declaration starts at a line whose first word is
+//! `app`, `assertion`, `needs`, `config` or `secret`, unless the line before it (skipping blank
+//! and comment lines) ends with a comma, which continues a list. No field inside a block starts
+//! with one of those words, so a missing `}` ends its declaration at the next keyword line.
+
+use std::ops::Range;
+
+/// The words that start a top-level declaration.
+const KEYWORDS: [&[u8]; 5] = [b"app", b"assertion", b"needs", b"config", b"secret"];
+
+/// The UTF-8 byte order mark, which a file may start with.
+const BOM: &str = "\u{feff}";
+
+/// Byte ranges of `text` that each hold at most one declaration (junk that follows a
+/// declaration stays with it). The ranges are in order, do not overlap, and cover `text` except
+/// a leading byte order mark.
+pub(super) fn declarations(text: &str) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let body = if text.starts_with(BOM) { BOM.len() } else { 0 };
+
+    let mut pieces = Vec::new();
+    let mut piece_start = body;
+    let mut continues = false;
+    let mut line_start = body;
+    while line_start < bytes.len() {
+        let (content_end, next_line) = line_bounds(bytes, line_start);
+        let line = bytes.get(line_start..content_end).unwrap_or_default();
+
+        if !continues && line_start > piece_start && starts_declaration(line) {
+            pieces.push(piece_start..line_start);
+            piece_start = line_start;
+        }
+        if let Some(last) = last_significant_byte(line) {
+            continues = last == b',';
+        }
+        line_start = next_line;
+    }
+    if piece_start < bytes.len() || pieces.is_empty() {
+        pieces.push(piece_start..bytes.len());
+    }
+    pieces
+}
+
+/// The end of the line's content and the start of the next line, for the line at `start`.
+/// A line ends at `\n`, `\r\n` or a lone `\r`, as in the grammar.
+fn line_bounds(bytes: &[u8], start: usize) -> (usize, usize) {
+    let rest = bytes.get(start..).unwrap_or_default();
+    match rest.iter().position(|&b| b == b'\n' || b == b'\r') {
+        None => (bytes.len(), bytes.len()),
+        Some(offset) => {
+            let end = start + offset;
+            let crlf = bytes.get(end) == Some(&b'\r') && bytes.get(end + 1) == Some(&b'\n');
+            (end, if crlf { end + 2 } else { end + 1 })
+        }
+    }
+}
+
+/// Whether the line's first word is a declaration keyword.
+fn starts_declaration(line: &[u8]) -> bool {
+    let indent = line
+        .iter()
+        .take_while(|&&b| b == b' ' || b == b'\t')
+        .count();
+    let rest = line.get(indent..).unwrap_or_default();
+    KEYWORDS.iter().any(|keyword| {
+        rest.starts_with(keyword) && !rest.get(keyword.len()).copied().is_some_and(is_word_byte)
+    })
+}
+
+/// Whether `byte` may appear in a bare word (see `word_char` in the grammar).
+fn is_word_byte(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'/' | b':' | b'@' | b'+')
+}
+
+/// The last byte of the line outside a comment that is not a space or tab, if any. A `#`
+/// inside a string does not start a comment.
+fn last_significant_byte(line: &[u8]) -> Option<u8> {
+    let trimmed_last = line
+        .iter()
+        .rev()
+        .find(|&&b| b != b' ' && b != b'\t')
+        .copied();
+    if !line.contains(&b'#') && trimmed_last != Some(b',') {
+        // No comment, and a last byte that cannot continue a list even inside a string.
+        return trimmed_last;
+    }
+    let mut last = None;
+    let mut in_string = false;
+    let mut escaped = false;
+    for &byte in line {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if byte == b'\\' {
+                escaped = true;
+            } else if byte == b'"' {
+                in_string = false;
+            }
+            last = Some(byte);
+            continue;
+        }
+        match byte {
+            b'#' => break,
+            b' ' | b'\t' => {}
+            b'"' => {
+                in_string = true;
+                last = Some(byte);
+            }
+            _ => last = Some(byte),
+        }
+    }
+    last
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pieces(text: &str) -> Vec<&str> {
+        declarations(text)
+            .into_iter()
+            .map(|range| &text[range])
+            .collect()
+    }
+
+    #[test]
+    fn each_keyword_line_starts_a_piece() {
+        let text = "# head\napp x\n\nneeds cache\n  config A\nsecret B";
+        assert_eq!(
+            pieces(text),
+            [
+                "# head\n",
+                "app x\n\n",
+                "needs cache\n",
+                "  config A\n",
+                "secret B"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_comma_continues_the_declaration() {
+        let text = "needs api x, # more\n\n  # comment\n  required\nconfig A";
+        assert_eq!(
+            pieces(text),
+            [
+                "needs api x, # more\n\n  # comment\n  required\n",
+                "config A"
+            ]
+        );
+    }
+
+    #[test]
+    fn keywords_must_be_whole_words() {
+        assert_eq!(
+            pieces("app x\napplication\nappz"),
+            ["app x\napplication\nappz"]
+        );
+        assert_eq!(pieces("app x\nsecret{"), ["app x\n", "secret{"]);
+    }
+
+    #[test]
+    fn a_hash_or_comma_in_a_string_is_text() {
+        assert_eq!(
+            pieces("config A \"x, # y,\"\nconfig B \"a\\\",\" # ,\nsecret C"),
+            [
+                "config A \"x, # y,\"\n",
+                "config B \"a\\\",\" # ,\n",
+                "secret C"
+            ]
+        );
+    }
+
+    #[test]
+    fn line_endings_and_the_byte_order_mark() {
+        let text = "\u{feff}app x\r\nneeds cache\rsecret S\r\n";
+        assert_eq!(pieces(text), ["app x\r\n", "needs cache\r", "secret S\r\n"]);
+        assert_eq!(pieces(""), [""]);
+        assert_eq!(declarations("\u{feff}").first(), Some(&(3..3)));
+    }
+}
