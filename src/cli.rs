@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::compile::{Compilation, compile};
 use crate::diagnostic::render::{self, Colour};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity};
-use crate::emit::Layout;
+use crate::emit::{Layout, Root, health};
 use crate::model::Archetype;
 use crate::passes::Options;
 use crate::write::{self, Outcome};
@@ -170,7 +170,48 @@ pub fn run(cli: &Cli) -> u8 {
 fn analyse(app_dir: &Path, options: Options, layout: Option<&Layout>) -> Compilation {
     let mut diagnostics = Diagnostics::new();
     let folder = load::load(app_dir, &mut diagnostics);
-    compile(folder, options, layout, diagnostics)
+    let mut compilation = compile(folder, options, layout, diagnostics);
+    check_entry_point(app_dir, &mut compilation);
+    compilation
+}
+
+/// A web service's entry point should mount the generated health routes; say how when it
+/// does not. The user's source is only read, never edited.
+fn check_entry_point(app_dir: &Path, compilation: &mut Compilation) {
+    let Some(ir) = &compilation.ir else {
+        return;
+    };
+    if ir.app.archetype != Archetype::WebService {
+        return;
+    }
+    let entry = ir.app.entry.clone();
+    if !ir.app.dependencies.iter().any(|d| d == "hono") {
+        compilation.diagnostics.push(
+            Diagnostic::new(
+                Code::HealthNeedsHono,
+                "the generated health routes (src/api/health.ts) are Hono routes, and the app does not depend on hono",
+            )
+            .help("run `bun add hono`; the routes mount into any Bun server through a Hono app"),
+        );
+    }
+    let Ok(text) = std::fs::read_to_string(app_dir.join(&entry)) else {
+        return;
+    };
+    if health::mounts_routes(&text) {
+        return;
+    }
+    let file = compilation.folder.sources.add(entry.clone(), text);
+    compilation.diagnostics.push(
+        Diagnostic::new(
+            Code::HealthRoutesNotMounted,
+            format!("{entry} does not mount the health routes, so /live, /ready and /health answer 404 and the container never turns healthy"),
+        )
+        .at(crate::source::Span::file_start(file), "no health routes mounted in this file")
+        .help(format!(
+            "add these two lines to {entry}, after the Hono app is created:\n  import {{ health }} from \"{}\";\n  app.route(\"/\", health);",
+            health::import_from(&entry)
+        )),
+    );
 }
 
 fn print_stdout(text: &str) {
@@ -278,9 +319,13 @@ fn build(cli: &Cli, app_dir: &Path, out: &Path, force: bool, options: Options) -
             );
         }
     }
+    let root_of = |artifact: &crate::emit::Artifact| match artifact.root {
+        Root::Out => out.to_path_buf(),
+        Root::App => app_dir.to_path_buf(),
+    };
     if !force {
         for artifact in &compilation.artifacts {
-            let path = out.join(&artifact.path);
+            let path = root_of(artifact).join(&artifact.path);
             if !write::is_ours_or_absent(&path) {
                 compilation.diagnostics.push(
                     Diagnostic::new(
@@ -296,18 +341,20 @@ fn build(cli: &Cli, app_dir: &Path, out: &Path, force: bool, options: Options) -
     let code = finish(cli, &compilation, || {
         let mut lines = Vec::new();
         for artifact in &compilation.artifacts {
-            match write::write(out, artifact) {
-                Ok(outcome) => lines.push((artifact, outcome)),
+            match write::write(&root_of(artifact), artifact) {
+                Ok(outcome) => {
+                    lines.push((root_of(artifact).join(&artifact.path), artifact, outcome))
+                }
                 Err(e) => {
                     failure = Some(format!(
                         "cannot write {}: {e}",
-                        out.join(&artifact.path).display()
+                        root_of(artifact).join(&artifact.path).display()
                     ));
                     return;
                 }
             }
         }
-        print_summary(cli, out, &lines);
+        print_summary(cli, &lines);
     });
     match failure {
         Some(message) => io_error(cli, message),
@@ -324,7 +371,7 @@ fn io_error(cli: &Cli, message: String) -> u8 {
     EXIT_USAGE
 }
 
-fn print_summary(cli: &Cli, out: &Path, lines: &[(&crate::emit::Artifact, Outcome)]) {
+fn print_summary(cli: &Cli, lines: &[(PathBuf, &crate::emit::Artifact, Outcome)]) {
     let verb = |o: Outcome| match o {
         Outcome::Created => "created",
         Outcome::Updated => "updated",
@@ -333,27 +380,34 @@ fn print_summary(cli: &Cli, out: &Path, lines: &[(&crate::emit::Artifact, Outcom
     if cli.message_format == MessageFormat::Json {
         let entries: Vec<serde_json::Value> = lines
             .iter()
-            .map(|(a, o)| serde_json::json!({"path": a.path, "outcome": verb(*o), "purpose": a.purpose}))
+            .map(|(file, a, o)| {
+                serde_json::json!({
+                    "path": a.path,
+                    "root": a.root,
+                    "file": file.display().to_string(),
+                    "outcome": verb(*o),
+                    "purpose": a.purpose,
+                })
+            })
             .collect();
-        print_stdout(
-            &(serde_json::json!({ "out": out.display().to_string(), "artifacts": entries })
-                .to_string()
-                + "\n"),
-        );
+        print_stdout(&(serde_json::json!({ "artifacts": entries }).to_string() + "\n"));
         return;
     }
     if lines.is_empty() {
         return;
     }
-    let mut text = format!("Wrote {} artifacts to {}:\n", lines.len(), out.display());
-    let width = lines.iter().map(|(a, _)| a.path.len()).max().unwrap_or(0);
-    for (artifact, outcome) in lines {
+    let shown: Vec<String> = lines
+        .iter()
+        .map(|(file, _, _)| file.display().to_string())
+        .collect();
+    let width = shown.iter().map(String::len).max().unwrap_or(0);
+    let mut text = format!("Wrote {} artifacts:\n", lines.len());
+    for ((_, artifact, outcome), file) in lines.iter().zip(&shown) {
         let _ = std::fmt::Write::write_fmt(
             &mut text,
             format_args!(
-                "  {:<9} {:<width$}  {}\n",
+                "  {:<9} {file:<width$}  {}\n",
                 verb(*outcome),
-                artifact.path,
                 artifact.purpose
             ),
         );

@@ -145,7 +145,7 @@ fn json_diagnostics_are_one_object_per_line_with_positions() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not JSON ({e}): {l}")))
         .collect();
-    assert_eq!(lines.len(), 2, "{run}");
+    assert_eq!(lines.len(), 3, "{run}");
     let first = &lines[0];
     assert_eq!(first["code"], "SD0301");
     assert_eq!(first["severity"], "warning");

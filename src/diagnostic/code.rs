@@ -96,6 +96,10 @@ codes! {
 
     // Writing the artifacts.
     WouldOverwrite = "SD0701", Error, "an artifact would replace a file specdeploy did not write";
+
+    // Health endpoints.
+    HealthRoutesNotMounted = "SD0801", Warning, "the entry point does not mount the generated health routes";
+    HealthNeedsHono = "SD0802", Warning, "the generated health routes need Hono, which the app does not depend on";
 }
 
 impl std::fmt::Display for Code {

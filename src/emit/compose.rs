@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Artifact, HEADER, Layout, escape, render, verbatim};
+use super::{Artifact, HEADER, Layout, Root, escape, render, verbatim};
 use crate::diagnostic::Diagnostics;
 use crate::images;
 use crate::ir::{HealthCheck, Ir, Probe, Service, ServiceRole, ValuePart, Variable};
@@ -269,6 +269,7 @@ pub fn emit(ir: &Ir, layout: &Layout, diagnostics: &mut Diagnostics) -> Vec<Arti
     if let Some(contents) = render("compose.yaml.j2", context, diagnostics) {
         artifacts.push(Artifact {
             path: "compose.yaml".to_owned(),
+            root: Root::Out,
             purpose: format!(
                 "runs {} with its backing services: {}",
                 ir.app.name,
@@ -300,6 +301,7 @@ pub fn emit(ir: &Ir, layout: &Layout, diagnostics: &mut Diagnostics) -> Vec<Arti
         if let Some(contents) = render("compose.dev.yaml.j2", dev, diagnostics) {
             artifacts.push(Artifact {
                 path: "compose.dev.yaml".to_owned(),
+                root: Root::Out,
                 purpose:
                     "local development over compose.yaml: sources mounted read-only, bun --watch"
                         .to_owned(),

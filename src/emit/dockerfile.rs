@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{Artifact, HEADER, escape, render, verbatim};
+use super::{Artifact, HEADER, Root, escape, render, verbatim};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::images::{self, Image, Libc};
 use crate::ir::{Ir, Lockfile, Probe};
@@ -143,6 +143,7 @@ pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Option<Artifact> {
     let contents = render(template, context, diagnostics)?;
     Some(Artifact {
         path: "Dockerfile".to_owned(),
+        root: Root::Out,
         purpose: format!(
             "{} image: multi-stage, non-root, {}",
             app.archetype.as_str(),

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Artifact, HEADER, Layout, render, verbatim};
+use super::{Artifact, HEADER, Layout, Root, render, verbatim};
 use crate::diagnostic::Diagnostics;
 use crate::ir::Ir;
 
@@ -27,6 +27,7 @@ pub fn emit(ir: &Ir, layout: &Layout) -> Vec<Artifact> {
     };
     let mut artifacts = vec![Artifact {
         path: ".dockerignore".to_owned(),
+        root: Root::Out,
         purpose: "keeps .env files, .npmrc, node_modules, .git and tests out of the build context"
             .to_owned(),
         contents: contents.clone(),
@@ -34,6 +35,7 @@ pub fn emit(ir: &Ir, layout: &Layout) -> Vec<Artifact> {
     if layout.context != "." {
         artifacts.push(Artifact {
             path: "Dockerfile.dockerignore".to_owned(),
+            root: Root::Out,
             purpose:
                 "the same ignore rules, read by BuildKit beside a Dockerfile outside the context"
                     .to_owned(),

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Artifact, HEADER, escape, render, verbatim};
+use super::{Artifact, HEADER, Root, escape, render, verbatim};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Ir, ValuePart, Variable};
 
@@ -126,6 +126,7 @@ pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Option<Artifact> {
     )?;
     Some(Artifact {
         path: ".env.example".to_owned(),
+        root: Root::Out,
         purpose: format!(
             "template for .env: {} variables, secrets left empty",
             ir.variables.len()

@@ -75,6 +75,12 @@ pub fn json_array(items: &[String]) -> String {
     serde_json::to_string(items).unwrap_or_else(|_| "[]".to_owned())
 }
 
+/// A JSON string literal, which is also a TypeScript string literal holding `value` exactly.
+#[must_use]
+pub fn json_string(value: &str) -> String {
+    serde_json::to_string(value).unwrap_or_else(|_| "\"\"".to_owned())
+}
+
 /// A dotenv value: bare when it is plain, single-quoted (literal, no interpolation) otherwise.
 ///
 /// # Errors

@@ -7,6 +7,7 @@ pub mod dockerfile;
 pub mod dockerignore;
 pub mod env_file;
 pub mod escape;
+pub mod health;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
@@ -15,11 +16,23 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::Ir;
 use crate::model::Archetype;
 
+/// The folder an artifact's path is relative to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Root {
+    /// The output folder (`--out`): deployment files.
+    Out,
+    /// The app folder: source files the image build compiles with the app.
+    App,
+}
+
 /// One generated file.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Artifact {
-    /// Path relative to the output folder, `/`-separated.
+    /// Path relative to its root, `/`-separated.
     pub path: String,
+    /// Which folder the path is relative to.
+    pub root: Root,
     /// What the file serves, for the build summary.
     pub purpose: String,
     /// The file's contents.
@@ -69,6 +82,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         "env.example.j2",
         include_str!("../../templates/env.example.j2"),
     ),
+    ("health.ts.j2", include_str!("../../templates/health.ts.j2")),
+    (
+        "api-health.ts.j2",
+        include_str!("../../templates/api-health.ts.j2"),
+    ),
 ];
 
 /// The escaping of each template, by name.
@@ -79,6 +97,8 @@ fn escaping(name: &str) -> AutoEscape {
         AutoEscape::Custom("yaml".into())
     } else if name.starts_with("env") {
         AutoEscape::Custom("dotenv".into())
+    } else if name.ends_with(".ts.j2") {
+        AutoEscape::Custom("typescript".into())
     } else {
         AutoEscape::None
     }
@@ -97,8 +117,11 @@ fn environment() -> Environment<'static> {
     }
     env.set_auto_escape_callback(escaping);
     env.set_formatter(|out, state, value| {
-        if value.is_safe() || value.is_number() || value.kind() == minijinja::value::ValueKind::Bool
-        {
+        if value.kind() == minijinja::value::ValueKind::Bool {
+            let text = if value.is_true() { "true" } else { "false" };
+            return out.write_str(text).map_err(minijinja::Error::from);
+        }
+        if value.is_safe() || value.is_number() {
             return write!(out, "{value}").map_err(minijinja::Error::from);
         }
         let text = value
@@ -114,6 +137,7 @@ fn environment() -> Environment<'static> {
             AutoEscape::Custom(kind) if kind == "dockerfile" => {
                 escape::dockerfile_string("a value", &text).map_err(unsafe_value)?
             }
+            AutoEscape::Custom(kind) if kind == "typescript" => escape::json_string(&text),
             AutoEscape::Custom(kind) if kind == "dotenv" => {
                 escape::dotenv("a value", &text).map_err(unsafe_value)?
             }
@@ -165,5 +189,6 @@ pub fn emit(ir: &Ir, layout: &Layout, diagnostics: &mut Diagnostics) -> Vec<Arti
     artifacts.extend(dockerignore::emit(ir, layout));
     artifacts.extend(compose::emit(ir, layout, diagnostics));
     artifacts.extend(env_file::emit(ir, diagnostics));
+    artifacts.extend(health::emit(ir, diagnostics));
     artifacts
 }

@@ -17,8 +17,23 @@ use crate::ir::{
 };
 use crate::model::Archetype;
 
-/// The path the app's liveness probe requests.
-pub const LIVENESS_PATH: &str = "/";
+/// The path of the liveness endpoint: the process answers, nothing else.
+pub const LIVENESS_PATH: &str = "/live";
+
+/// The path of the readiness endpoint: every required dependency answers.
+pub const READINESS_PATH: &str = "/ready";
+
+/// The path of the full health report.
+pub const HEALTH_PATH: &str = "/health";
+
+/// Milliseconds one dependency check may take.
+pub const CHECK_TIMEOUT_MS: u32 = 2000;
+
+/// Milliseconds readiness answers 503 after SIGTERM before the server stops accepting.
+pub const DRAIN_DELAY_MS: u32 = 5000;
+
+/// Milliseconds in-flight requests get to finish after that.
+pub const SHUTDOWN_TIMEOUT_MS: u32 = 20000;
 
 /// Seconds a web service gets between SIGTERM and SIGKILL to drain requests.
 pub const WEB_GRACE_SECONDS: u32 = 30;
@@ -140,7 +155,7 @@ fn app_service(app: &App, draft: &Draft) -> Service {
 /// A probe that runs inside the Bun runtime image: Bun itself fetches the liveness path.
 fn web_probe(port: u16) -> HealthCheck {
     let script = format!(
-        "fetch('http://127.0.0.1:{port}{LIVENESS_PATH}',{{signal:AbortSignal.timeout(2000)}}).then(r=>process.exit(r.status<500?0:1),()=>process.exit(1))"
+        "fetch('http://127.0.0.1:{port}{LIVENESS_PATH}',{{signal:AbortSignal.timeout(2000)}}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
     );
     HealthCheck {
         probe: Probe::Exec(vec!["bun".to_owned(), "-e".to_owned(), script]),
@@ -149,7 +164,7 @@ fn web_probe(port: u16) -> HealthCheck {
         retries: 3,
         start_period_s: 10,
         reason: format!(
-            "the app answers HTTP on 127.0.0.1:{port}{LIVENESS_PATH}; run by bun, which the runtime image has (it has no curl or wget)"
+            "the process answers {LIVENESS_PATH} on 127.0.0.1:{port} (it checks no dependency); run by bun, which the runtime image has (it has no curl or wget)"
         ),
     }
 }
