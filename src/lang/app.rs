@@ -21,24 +21,27 @@ const SCHEDULE_SHORTHANDS: [&str; 7] = [
 
 /// The app an `app_decl` pair declares, and the span of its header (`app NAME`), which
 /// duplicate declarations point at.
-pub(super) fn lower(lowering: &mut Lowering<'_>, declaration: Pair<'_, Rule>) -> (AppDecl, Span) {
+pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_, Rule>) -> (AppDecl, Span) {
     let whole = lowering.tight_span(&declaration);
     let mut app = AppDecl {
         span: Some(whole),
         ..AppDecl::default()
     };
-    let mut header = whole;
+    let mut header = lowering.keyword_span(&declaration, "app".len());
     let mut seen = Seen::default();
     for part in declaration.into_inner() {
         match part.as_rule() {
-            Rule::kw_app => header = lowering.span(&part),
             Rule::quoted_string | Rule::bare_word => {
                 let name = lowering.text(&part);
                 header = Span::new(header.file, header.start, name.span.end);
                 app.name = Some(name);
             }
             Rule::app_block => {
-                for field in part.into_inner().flat_map(Pair::into_inner) {
+                for field in part
+                    .into_inner()
+                    .filter(|p| p.as_rule() == Rule::app_field)
+                    .flat_map(Pair::into_inner)
+                {
                     read_field(lowering, &mut seen, &mut app, field);
                 }
             }
@@ -48,12 +51,7 @@ pub(super) fn lower(lowering: &mut Lowering<'_>, declaration: Pair<'_, Rule>) ->
     (app, header)
 }
 
-fn read_field(
-    lowering: &mut Lowering<'_>,
-    seen: &mut Seen,
-    app: &mut AppDecl,
-    field: Pair<'_, Rule>,
-) {
+fn read_field(lowering: &mut Lowering, seen: &mut Seen, app: &mut AppDecl, field: Pair<'_, Rule>) {
     let name = match field.as_rule() {
         Rule::version_field => "version",
         Rule::archetype_field => "archetype",
@@ -82,7 +80,7 @@ fn read_field(
 }
 
 /// The port, when it is a whole number from 1 to 65535.
-fn port(lowering: &mut Lowering<'_>, text: &Located<String>) -> Option<Located<u32>> {
+fn port(lowering: &mut Lowering, text: &Located<String>) -> Option<Located<u32>> {
     let number = text.value.trim().parse::<u32>().ok();
     if let Some(port) = number.filter(|p| (1..=65535).contains(p)) {
         return Some(Located::new(port, text.span));
@@ -101,7 +99,7 @@ fn port(lowering: &mut Lowering<'_>, text: &Located<String>) -> Option<Located<u
 }
 
 /// The schedule, when it has the shape of a cron schedule.
-fn schedule(lowering: &mut Lowering<'_>, text: Located<String>) -> Option<Located<String>> {
+fn schedule(lowering: &mut Lowering, text: Located<String>) -> Option<Located<String>> {
     if is_cron(&text.value) {
         return Some(text);
     }

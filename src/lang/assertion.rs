@@ -27,19 +27,23 @@ struct Fields {
 
 /// The assertion an `assertion_decl` pair declares, or `None` when a required part is missing
 /// or invalid (each problem is reported).
-pub(super) fn lower(lowering: &mut Lowering<'_>, declaration: Pair<'_, Rule>) -> Option<Assertion> {
-    let span = lowering.tight_span(&declaration);
-    let mut keyword = span;
+pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_, Rule>) -> Option<Assertion> {
+    // An assertion ends with its block's `}`, so pest's span is exact.
+    let span = lowering.span(&declaration);
+    let keyword = lowering.keyword_span(&declaration, "assertion".len());
     let mut id = None;
     let mut natural = None;
     let mut fields = Fields::default();
     for part in declaration.into_inner() {
         match part.as_rule() {
-            Rule::kw_assertion => keyword = lowering.span(&part),
             Rule::assertion_ref => id = Some(lowering.id(&part)),
             Rule::quoted_string => natural = Some(lowering.text(&part)),
             Rule::assertion_block => {
-                for field in part.into_inner().flat_map(Pair::into_inner) {
+                for field in part
+                    .into_inner()
+                    .filter(|p| p.as_rule() == Rule::assertion_field)
+                    .flat_map(Pair::into_inner)
+                {
                     fields.read(lowering, field);
                 }
             }
@@ -121,9 +125,15 @@ pub(super) fn lower(lowering: &mut Lowering<'_>, declaration: Pair<'_, Rule>) ->
 
 impl Fields {
     /// Reads one field pair (`type_field`, `tags_field`, ...).
-    fn read(&mut self, lowering: &mut Lowering<'_>, field: Pair<'_, Rule>) {
+    fn read(&mut self, lowering: &mut Lowering, field: Pair<'_, Rule>) {
         let rule = field.as_rule();
-        let span = lowering.tight_span(&field);
+        // Only a `formal spec` field ends in an optional part, after which pest may have counted
+        // spaces; every other field ends with its last token.
+        let span = if rule == Rule::formal_field {
+            lowering.tight_span(&field)
+        } else {
+            lowering.span(&field)
+        };
 
         // List fields may be given more than once and add up; other fields are given once.
         match rule {
@@ -177,10 +187,10 @@ impl Fields {
 fn field_name(field: &Pair<'_, Rule>) -> Option<&'static str> {
     Some(match field.as_rule() {
         Rule::text_field | Rule::name_field => {
-            let key = field.clone().into_inner().next()?;
+            let key = field.as_str().split([' ', '\t', '"']).next()?;
             ["type", "category", "status", "source", "entity", "property"]
                 .into_iter()
-                .find(|name| *name == key.as_str())?
+                .find(|name| *name == key)?
         }
         Rule::constraint_field => "constraint",
         Rule::formal_field => "formal spec",
@@ -190,7 +200,7 @@ fn field_name(field: &Pair<'_, Rule>) -> Option<&'static str> {
 }
 
 /// The type as written; a type outside [`KNOWN_TYPES`] is kept and warned about.
-fn check_type(lowering: &mut Lowering<'_>, kind: Located<String>) -> Located<String> {
+fn check_type(lowering: &mut Lowering, kind: Located<String>) -> Located<String> {
     if !KNOWN_TYPES.contains(&normalize_type(&kind.value).as_str()) {
         lowering.report(
             Diagnostic::new(
@@ -207,7 +217,7 @@ fn check_type(lowering: &mut Lowering<'_>, kind: Located<String>) -> Located<Str
     kind
 }
 
-fn category(lowering: &mut Lowering<'_>, text: &Located<String>) -> Option<Located<Category>> {
+fn category(lowering: &mut Lowering, text: &Located<String>) -> Option<Located<Category>> {
     if let Some(category) = Category::parse(&text.value) {
         return Some(Located::new(category, text.span));
     }
@@ -225,7 +235,7 @@ fn category(lowering: &mut Lowering<'_>, text: &Located<String>) -> Option<Locat
     None
 }
 
-fn status(lowering: &mut Lowering<'_>, text: &Located<String>) -> Option<Located<Status>> {
+fn status(lowering: &mut Lowering, text: &Located<String>) -> Option<Located<Status>> {
     if let Some(status) = Status::parse(&text.value) {
         return Some(Located::new(status, text.span));
     }
@@ -243,7 +253,7 @@ fn status(lowering: &mut Lowering<'_>, text: &Located<String>) -> Option<Located
 
 /// The `formal spec FILE lines A to B` link; a range that cannot be right is reported and
 /// left out, and the file is kept.
-fn formal_spec(lowering: &mut Lowering<'_>, field: Pair<'_, Rule>) -> Option<FormalSpec> {
+fn formal_spec(lowering: &mut Lowering, field: Pair<'_, Rule>) -> Option<FormalSpec> {
     let mut file = None;
     let mut lines = None;
     for part in field.into_inner() {
@@ -256,7 +266,7 @@ fn formal_spec(lowering: &mut Lowering<'_>, field: Pair<'_, Rule>) -> Option<For
     file.map(|file| FormalSpec { file, lines })
 }
 
-fn line_range(lowering: &mut Lowering<'_>, range: &Pair<'_, Rule>) -> Option<Located<(u32, u32)>> {
+fn line_range(lowering: &mut Lowering, range: &Pair<'_, Rule>) -> Option<Located<(u32, u32)>> {
     let span = lowering.span(range);
     let numbers: Vec<(Option<u32>, Span)> = range
         .clone()

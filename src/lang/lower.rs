@@ -1,6 +1,6 @@
 //! Lowering parsed declarations into the [`crate::model`]: the state shared by every kind of
 //! declaration, and the checks that span more than one of them (one `app` a file, one
-//! declaration a variable).
+//! declaration a variable), which run once the whole file is read.
 
 use std::collections::HashMap;
 
@@ -9,39 +9,110 @@ use pest::iterators::{Pair, Pairs};
 use super::grammar::Rule;
 use super::{app, assertion, needs, strings, variables};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::model::{SpecDocument, is_valid_id, is_valid_variable_name};
+use crate::model::{
+    AppDecl, Assertion, ExplicitNeed, SpecDocument, VariableDecl, is_valid_id,
+    is_valid_variable_name,
+};
 use crate::source::{FileId, Located, Span};
 
-/// What lowering one file needs: where spans point, where problems go, what was read so far.
-pub(super) struct Lowering<'d> {
-    file: FileId,
-    /// Offset of the declaration being lowered; pest's positions are relative to it.
-    offset: usize,
-    diagnostics: &'d mut Diagnostics,
-    document: SpecDocument,
-    /// How many problems were reported.
-    reported: usize,
-    /// The header (`app NAME`) of the first `app` declaration.
-    first_app: Option<Span>,
-    /// The name span of each variable declared so far.
-    variables: HashMap<String, Span>,
+/// What a run of declarations says, in file order, before the checks across declarations.
+#[derive(Default)]
+pub(super) struct Reading {
+    assertions: Vec<Assertion>,
+    needs: Vec<ExplicitNeed>,
+    variables: Vec<VariableDecl>,
+    /// Each `app` declaration with its header (`app NAME`), which a duplicate points at.
+    apps: Vec<(AppDecl, Span)>,
+    diagnostics: Vec<Diagnostic>,
 }
 
-impl<'d> Lowering<'d> {
-    /// A lowering of `file` that reports into `diagnostics`.
-    pub(super) fn new(file: FileId, diagnostics: &'d mut Diagnostics) -> Self {
+impl Reading {
+    /// Adds what the declarations after this reading's say.
+    pub(super) fn append(&mut self, mut later: Reading) {
+        self.assertions.append(&mut later.assertions);
+        self.needs.append(&mut later.needs);
+        self.variables.append(&mut later.variables);
+        self.apps.append(&mut later.apps);
+        self.diagnostics.append(&mut later.diagnostics);
+    }
+
+    /// The document of the whole file: the first `app` declaration and the first declaration
+    /// of each variable, with a diagnostic for each repeat. Returns how many problems were
+    /// reported into `diagnostics`.
+    pub(super) fn finish(self, diagnostics: &mut Diagnostics) -> (SpecDocument, usize) {
+        let mut problems = self.diagnostics;
+        let mut apps = self.apps.into_iter();
+        let first = apps.next();
+        if let Some((_, first_header)) = &first {
+            for (_, header) in apps {
+                problems.push(
+                    Diagnostic::new(
+                        Code::DuplicateAppDeclaration,
+                        "this file declares the app twice",
+                    )
+                    .at(header, "second `app` declaration")
+                    .also(*first_header, "first declared here")
+                    .help("merge the two `app` blocks into one; the first is used"),
+                );
+            }
+        }
+
+        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut variables = Vec::with_capacity(self.variables.len());
+        for variable in self.variables {
+            let name = &variable.name;
+            if let Some(&first) = seen.get(&name.value) {
+                problems.push(
+                    Diagnostic::new(
+                        Code::DuplicateVariable,
+                        format!("`{}` is declared twice", name.value),
+                    )
+                    .at(name.span, "declared again here")
+                    .also(first, "first declared here")
+                    .help(format!(
+                        "keep one declaration of `{}`; the first is used",
+                        name.value
+                    )),
+                );
+            } else {
+                seen.insert(name.value.clone(), name.span);
+                variables.push(variable);
+            }
+        }
+
+        let count = problems.len();
+        diagnostics.extend(problems);
+        let document = SpecDocument {
+            app: first.map(|(app, _)| app),
+            context: None,
+            assertions: self.assertions,
+            needs: self.needs,
+            variables,
+        };
+        (document, count)
+    }
+}
+
+/// Lowers the declarations of one file, or of one run of them: where spans point, where
+/// problems go, what was read so far.
+pub(super) struct Lowering {
+    file: FileId,
+    /// Offset of the text being lowered; pest's positions are relative to it.
+    offset: usize,
+    reading: Reading,
+}
+
+impl Lowering {
+    /// A lowering of declarations in `file`.
+    pub(super) fn new(file: FileId) -> Self {
         Self {
             file,
             offset: 0,
-            reported: 0,
-            diagnostics,
-            document: SpecDocument::default(),
-            first_app: None,
-            variables: HashMap::new(),
+            reading: Reading::default(),
         }
     }
 
-    /// Lowers the declarations of one piece of the file, parsed from byte `offset` on.
+    /// Lowers the declarations of a run of text parsed from byte `offset` on.
     pub(super) fn piece(&mut self, offset: usize, pairs: Pairs<'_, Rule>) {
         self.offset = offset;
         let declarations = pairs
@@ -50,73 +121,38 @@ impl<'d> Lowering<'d> {
             .flat_map(Pair::into_inner);
         for declaration in declarations {
             match declaration.as_rule() {
-                Rule::app_decl => self.app(declaration),
+                Rule::app_decl => {
+                    let app = app::lower(self, declaration);
+                    self.reading.apps.push(app);
+                }
                 Rule::assertion_decl => {
                     if let Some(assertion) = assertion::lower(self, declaration) {
-                        self.document.assertions.push(assertion);
+                        self.reading.assertions.push(assertion);
                     }
                 }
                 Rule::need_decl => {
                     if let Some(need) = needs::lower(self, declaration) {
-                        self.document.needs.push(need);
+                        self.reading.needs.push(need);
                     }
                 }
-                Rule::variable_decl => self.variable(declaration),
+                Rule::variable_decl => {
+                    if let Some(variable) = variables::lower(self, declaration) {
+                        self.reading.variables.push(variable);
+                    }
+                }
                 _ => {}
             }
         }
     }
 
-    /// The document read so far, and how many problems were reported while reading it.
-    pub(super) fn finish(self) -> (SpecDocument, usize) {
-        (self.document, self.reported)
-    }
-
-    fn app(&mut self, declaration: Pair<'_, Rule>) {
-        let (decl, header) = app::lower(self, declaration);
-        if let Some(first) = self.first_app {
-            self.report(
-                Diagnostic::new(
-                    Code::DuplicateAppDeclaration,
-                    "this file declares the app twice",
-                )
-                .at(header, "second `app` declaration")
-                .also(first, "first declared here")
-                .help("merge the two `app` blocks into one; the first is used"),
-            );
-        } else {
-            self.first_app = Some(header);
-            self.document.app = Some(decl);
-        }
-    }
-
-    fn variable(&mut self, declaration: Pair<'_, Rule>) {
-        let Some(variable) = variables::lower(self, declaration) else {
-            return;
-        };
-        let name = &variable.name;
-        if let Some(&first) = self.variables.get(&name.value) {
-            let diagnostic = Diagnostic::new(
-                Code::DuplicateVariable,
-                format!("`{}` is declared twice", name.value),
-            )
-            .at(name.span, "declared again here")
-            .also(first, "first declared here")
-            .help(format!(
-                "keep one declaration of `{}`; the first is used",
-                name.value
-            ));
-            self.report(diagnostic);
-        } else {
-            self.variables.insert(name.value.clone(), name.span);
-            self.document.variables.push(variable);
-        }
+    /// What was read.
+    pub(super) fn into_reading(self) -> Reading {
+        self.reading
     }
 
     /// Records a problem.
     pub(super) fn report(&mut self, diagnostic: Diagnostic) {
-        self.reported += 1;
-        self.diagnostics.push(diagnostic);
+        self.reading.diagnostics.push(diagnostic);
     }
 
     /// The span `pair` covers in the file.
@@ -129,17 +165,28 @@ impl<'d> Lowering<'d> {
         )
     }
 
+    /// The span of the first `len` bytes of `pair`: the keyword it opens with.
+    pub(super) fn keyword_span(&self, pair: &Pair<'_, Rule>, len: usize) -> Span {
+        let span = pair.as_span();
+        let end = (span.start() + len).min(span.end());
+        Span::new(self.file, self.offset + span.start(), self.offset + end)
+    }
+
     /// The span from the first to the last token of `pair`, leaving out the spaces, line breaks
     /// and comments pest may count at the end of a rule whose last part is optional.
     pub(super) fn tight_span(&self, pair: &Pair<'_, Rule>) -> Span {
         let start = pair.as_span().start();
         let mut last = pair.clone();
-        while let Some(inner) = last
-            .clone()
-            .into_inner()
-            .rev()
-            .find(|p| !matches!(p.as_rule(), Rule::line_end | Rule::line_comment))
-        {
+        // A quoted string ends with its closing quote, which is not a token of its own.
+        while last.as_rule() != Rule::quoted_string {
+            let Some(inner) = last
+                .clone()
+                .into_inner()
+                .rev()
+                .find(|p| !matches!(p.as_rule(), Rule::line_end | Rule::line_comment))
+            else {
+                break;
+            };
             last = inner;
         }
         let end = last.as_span().end().max(start);
@@ -253,7 +300,7 @@ impl Seen {
     /// `app`); a repeat is reported as an error and should be ignored.
     pub(super) fn first(
         &mut self,
-        lowering: &mut Lowering<'_>,
+        lowering: &mut Lowering,
         field: &'static str,
         span: Span,
         owner: &str,

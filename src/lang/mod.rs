@@ -22,34 +22,108 @@ mod variables;
 #[cfg(test)]
 mod tests;
 
+use std::num::NonZeroUsize;
 use std::ops::Range;
+use std::thread;
 
 use pest::Parser as _;
 
 use self::grammar::{Rule, SpecParser};
-use self::lower::Lowering;
+use self::lower::{Lowering, Reading};
 use self::syntax::Piece;
 use crate::diagnostic::Diagnostics;
 use crate::model::SpecDocument;
 use crate::source::FileId;
 
+/// Bytes of text parsed at once: enough to spread pest's cost of starting a parse, small
+/// enough to keep its token queue small and to make a failed batch cheap to parse again.
+const BATCH_BYTES: usize = 32 * 1024;
+
+/// The least text worth a thread of its own. Starting a thread costs about as much as reading
+/// a few hundred bytes.
+const BYTES_PER_WORKER: usize = 64 * 1024;
+
+/// The most threads one file is read with.
+const MAX_WORKERS: usize = 8;
+
 /// Parses one `.spec` file. Syntax errors are reported into `diagnostics`; what could be read
 /// is returned.
+///
+/// A large file is read by several threads, each lowering a run of whole declarations; the
+/// result and the diagnostics are the same as with one thread, in the same order.
 pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> SpecDocument {
-    let mut lowering = Lowering::new(file, diagnostics);
-    let pieces = split::declarations(text);
-    for batch in batches(&pieces) {
-        // Most files have no syntax error, so declarations are parsed a batch at a time; only a
-        // batch that fails is parsed again one declaration at a time, to report each error.
-        let range = batch.first().map_or(0, |p| p.start)..batch.last().map_or(0, |p| p.end);
-        if let Some(pairs) = text
-            .get(range.clone())
-            .and_then(|t| SpecParser::parse(Rule::decl_chunk, t).ok())
-        {
-            lowering.piece(range.start, pairs);
+    let batches = split::batches(text, BATCH_BYTES);
+    let workers = thread::available_parallelism()
+        .map_or(1, NonZeroUsize::get)
+        .min(MAX_WORKERS)
+        .min(text.len() / BYTES_PER_WORKER)
+        .min(batches.len())
+        .max(1);
+    let reading = if workers == 1 {
+        read(file, text, &batches)
+    } else {
+        read_in_parallel(file, text, &batches, workers)
+    };
+    let (document, problems) = reading.finish(diagnostics);
+
+    tracing::debug!(
+        file = file.0,
+        bytes = text.len(),
+        workers,
+        assertions = document.assertions.len(),
+        needs = document.needs.len(),
+        variables = document.variables.len(),
+        problems,
+        "read .spec file"
+    );
+    document
+}
+
+/// Reads `batches` of `text` on `workers` threads, each taking a run of consecutive batches,
+/// and joins what they read in file order.
+fn read_in_parallel(file: FileId, text: &str, batches: &[Range<usize>], workers: usize) -> Reading {
+    let per_worker = batches.len().div_ceil(workers);
+    thread::scope(|scope| {
+        let runs: Vec<_> = batches
+            .chunks(per_worker)
+            .map(|run| {
+                let spawned = thread::Builder::new()
+                    .name("specdeploy-lang".to_owned())
+                    .spawn_scoped(scope, move || read(file, text, run));
+                // A thread that cannot be started leaves its run to this one.
+                spawned.map_err(|_| run)
+            })
+            .collect();
+        let mut reading = Reading::default();
+        for run in runs {
+            let part = match run {
+                // A worker that panicked hit a bug; it is raised here as it would have been
+                // without threads.
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(run) => read(file, text, run),
+            };
+            reading.append(part);
+        }
+        reading
+    })
+}
+
+/// Parses and lowers `batches` of `text`, in order.
+fn read(file: FileId, text: &str, batches: &[Range<usize>]) -> Reading {
+    let mut lowering = Lowering::new(file);
+    for batch in batches {
+        // Most files have no syntax error, so a batch of declarations is parsed at once; only
+        // a batch that fails is parsed again one declaration at a time, to report each error.
+        let parsed = text
+            .get(batch.clone())
+            .and_then(|t| SpecParser::parse(Rule::decl_chunk, t).ok());
+        if let Some(pairs) = parsed {
+            lowering.piece(batch.start, pairs);
             continue;
         }
-        for range in batch {
+        for range in split::declarations(text, batch.clone()) {
             let Some(piece) = text.get(range.clone()) else {
                 continue;
             };
@@ -67,33 +141,5 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> SpecDoc
             }
         }
     }
-    let (document, problems) = lowering.finish();
-
-    tracing::debug!(
-        file = file.0,
-        assertions = document.assertions.len(),
-        needs = document.needs.len(),
-        variables = document.variables.len(),
-        problems,
-        "read .spec file"
-    );
-    document
-}
-
-/// Bytes of text parsed at once: enough to spread pest's cost of starting a parse, small
-/// enough to keep its token queue small and to make a failed batch cheap to parse again.
-const BATCH_BYTES: usize = 32 * 1024;
-
-/// Consecutive runs of `pieces` of about [`BATCH_BYTES`] each.
-fn batches(pieces: &[Range<usize>]) -> Vec<&[Range<usize>]> {
-    let mut batches = Vec::new();
-    let mut first = 0;
-    for (i, piece) in pieces.iter().enumerate() {
-        let start = pieces.get(first).map_or(piece.start, |p| p.start);
-        if piece.end - start >= BATCH_BYTES || i + 1 == pieces.len() {
-            batches.extend(pieces.get(first..=i));
-            first = i + 1;
-        }
-    }
-    batches
+    lowering.into_reading()
 }

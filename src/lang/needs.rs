@@ -20,10 +20,7 @@ fn technologies(kind: NeedKind) -> &'static [&'static str] {
 }
 
 /// The need a `need_decl` pair declares.
-pub(super) fn lower(
-    lowering: &mut Lowering<'_>,
-    declaration: Pair<'_, Rule>,
-) -> Option<ExplicitNeed> {
+pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_, Rule>) -> Option<ExplicitNeed> {
     let span = lowering.tight_span(&declaration);
     let body = declaration
         .into_inner()
@@ -46,15 +43,19 @@ pub(super) fn lower(
 }
 
 /// `needs database postgres because A-004`
-fn service(lowering: &mut Lowering<'_>, need: &mut ExplicitNeed, body: Pair<'_, Rule>) {
+fn service(lowering: &mut Lowering, need: &mut ExplicitNeed, body: Pair<'_, Rule>) {
     for part in body.into_inner() {
         match part.as_rule() {
             Rule::service_kind => {
-                let kind = match part.clone().into_inner().next().map(|k| k.as_rule()) {
-                    Some(Rule::kw_database) => NeedKind::Database,
-                    Some(Rule::kw_cache) => NeedKind::Cache,
-                    Some(Rule::kw_queue) => NeedKind::Queue,
-                    _ => NeedKind::ObjectStorage,
+                let written = part.as_str();
+                let kind = if written.starts_with("database") {
+                    NeedKind::Database
+                } else if written.starts_with("cache") {
+                    NeedKind::Cache
+                } else if written.starts_with("queue") {
+                    NeedKind::Queue
+                } else {
+                    NeedKind::ObjectStorage
                 };
                 need.kind = Located::new(kind, lowering.span(&part));
             }
@@ -70,7 +71,7 @@ fn service(lowering: &mut Lowering<'_>, need: &mut ExplicitNeed, body: Pair<'_, 
 
 /// The technology as its canonical lower-case name, when specdeploy provides it.
 fn technology(
-    lowering: &mut Lowering<'_>,
+    lowering: &mut Lowering,
     kind: NeedKind,
     part: &Pair<'_, Rule>,
 ) -> Option<Located<String>> {
@@ -82,35 +83,37 @@ fn technology(
     {
         return Some(Located::new((*name).to_owned(), written.span));
     }
+    let kind_name = kind.as_str();
+    let article = if kind_name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
     let choices: Vec<String> = known.iter().map(|name| format!("`{name}`")).collect();
-    let help = match choices.as_slice() {
-        [one] => format!("the {} specdeploy provides is {one}", kind.as_str()),
-        _ => format!("specdeploy provides {}", choices.join(", ")),
+    let help = match choices.split_last() {
+        Some((one, [])) => format!("the {kind_name} specdeploy provides is {one}"),
+        Some((last, rest)) => format!(
+            "the choices for a {kind_name} are {} and {last}",
+            rest.join(", ")
+        ),
+        None => format!("specdeploy provides no {kind_name} of its own"),
     };
     lowering.report(
         Diagnostic::new(
             Code::InvalidValue,
-            format!(
-                "specdeploy cannot provide `{}` as a {}",
-                written.value,
-                kind.as_str()
-            ),
+            format!("specdeploy cannot provide `{}` as {article} {kind_name}", written.value),
         )
-        .at(
-            written.span,
-            format!("not a {} specdeploy provides", kind.as_str()),
-        )
+        .at(written.span, format!("not {article} {kind_name} specdeploy provides"))
         .help(help),
     );
     None
 }
 
 /// `needs api NAME with url VAR and key VAR, required, because A-006`
-fn api(lowering: &mut Lowering<'_>, need: &mut ExplicitNeed, body: Pair<'_, Rule>) {
+fn api(lowering: &mut Lowering, need: &mut ExplicitNeed, body: Pair<'_, Rule>) {
     let mut required_at: Option<Span> = None;
+    need.kind = Located::new(
+        NeedKind::ExternalApi,
+        lowering.keyword_span(&body, "api".len()),
+    );
     for part in body.into_inner() {
         match part.as_rule() {
-            Rule::kw_api => need.kind = Located::new(NeedKind::ExternalApi, lowering.span(&part)),
             Rule::quoted_string | Rule::bare_word => need.technology = Some(lowering.text(&part)),
             Rule::api_vars => {
                 for var in part.into_inner() {

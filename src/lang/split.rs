@@ -1,10 +1,14 @@
-//! Cutting a `.spec` file into its top-level declarations before parsing.
+//! Cutting a `.spec` file into its top-level declarations.
 //!
-//! Each piece is parsed on its own, so a broken declaration costs only its own diagnostic and
-//! the declarations after it are still read. A declaration starts at a line whose first word is
-//! `app`, `assertion`, `needs`, `config` or `secret`, unless the line before it (skipping blank
-//! and comment lines) ends with a comma, which continues a list. No field inside a block starts
-//! with one of those words, so a missing `}` ends its declaration at the next keyword line.
+//! A declaration starts at a line whose first word is `app`, `assertion`, `needs`, `config` or
+//! `secret`, unless the line before it (skipping blank and comment lines) ends with a comma,
+//! which continues a list. No field inside a block starts with one of those words, so a
+//! missing `}` ends its declaration at the next keyword line.
+//!
+//! The parser reads a file in batches of declarations cut at such lines ([`batches`], which
+//! looks only at the lines near each cut), and a batch that fails to parse is cut into single
+//! declarations ([`declarations`]) and parsed again, so each broken declaration costs only its
+//! own diagnostic and the declarations after it are still read.
 
 use std::ops::Range;
 
@@ -14,18 +18,62 @@ const KEYWORDS: [&[u8]; 5] = [b"app", b"assertion", b"needs", b"config", b"secre
 /// The UTF-8 byte order mark, which a file may start with.
 const BOM: &str = "\u{feff}";
 
-/// Byte ranges of `text` that each hold at most one declaration (junk that follows a
-/// declaration stays with it). The ranges are in order, do not overlap, and cover `text` except
-/// a leading byte order mark.
-pub(super) fn declarations(text: &str) -> Vec<Range<usize>> {
-    let bytes = text.as_bytes();
-    let body = if text.starts_with(BOM) { BOM.len() } else { 0 };
+/// Where the text proper starts: after a byte order mark, if there is one.
+pub(super) fn body_start(text: &str) -> usize {
+    if text.starts_with(BOM) { BOM.len() } else { 0 }
+}
 
-    let mut pieces = Vec::new();
-    let mut piece_start = body;
-    let mut continues = false;
-    let mut line_start = body;
+/// Runs of whole declarations of about `size` bytes each (more when a declaration is longer),
+/// in order, covering the text after its byte order mark.
+pub(super) fn batches(text: &str, size: usize) -> Vec<Range<usize>> {
+    let mut batches = Vec::new();
+    let mut start = body_start(text);
+    while start < text.len() {
+        let end = next_declaration(text, start.saturating_add(size.max(1)));
+        batches.push(start..end);
+        start = end;
+    }
+    batches
+}
+
+/// The start of the first declaration that begins at or after byte `from`, or the end of the
+/// text.
+fn next_declaration(text: &str, from: usize) -> usize {
+    let bytes = text.as_bytes();
+    if from >= bytes.len() {
+        return bytes.len();
+    }
+    let mut line_start = if is_line_start(bytes, from) {
+        from
+    } else {
+        line_bounds(bytes, from).1
+    };
+    let mut continues = previous_significant_byte(bytes, line_start) == Some(b',');
     while line_start < bytes.len() {
+        let (content_end, next_line) = line_bounds(bytes, line_start);
+        let line = bytes.get(line_start..content_end).unwrap_or_default();
+        if !continues && starts_declaration(line) {
+            return line_start;
+        }
+        if let Some(last) = last_significant_byte(line) {
+            continues = last == b',';
+        }
+        line_start = next_line;
+    }
+    bytes.len()
+}
+
+/// Byte ranges of `within` (a batch from [`batches`]) that each hold at most one declaration;
+/// junk that follows a declaration stays with it. The ranges are in order, do not overlap,
+/// and cover `within`.
+pub(super) fn declarations(text: &str, within: Range<usize>) -> Vec<Range<usize>> {
+    let bytes = text.as_bytes();
+    let end = within.end.min(bytes.len());
+    let mut pieces = Vec::new();
+    let mut piece_start = within.start;
+    let mut continues = false;
+    let mut line_start = within.start;
+    while line_start < end {
         let (content_end, next_line) = line_bounds(bytes, line_start);
         let line = bytes.get(line_start..content_end).unwrap_or_default();
 
@@ -38,10 +86,46 @@ pub(super) fn declarations(text: &str) -> Vec<Range<usize>> {
         }
         line_start = next_line;
     }
-    if piece_start < bytes.len() || pieces.is_empty() {
-        pieces.push(piece_start..bytes.len());
+    if piece_start < end || pieces.is_empty() {
+        pieces.push(piece_start..end);
     }
     pieces
+}
+
+/// Whether a line starts at byte `at`.
+fn is_line_start(bytes: &[u8], at: usize) -> bool {
+    match at.checked_sub(1).and_then(|before| bytes.get(before)) {
+        None => true,
+        Some(b'\n') => true,
+        Some(b'\r') => bytes.get(at) != Some(&b'\n'),
+        Some(_) => false,
+    }
+}
+
+/// The last significant byte (see [`last_significant_byte`]) of the lines before the line that
+/// starts at `line_start`, skipping blank and comment lines.
+fn previous_significant_byte(bytes: &[u8], line_start: usize) -> Option<u8> {
+    let mut end = line_start;
+    while end > 0 {
+        // Step back over the line break that ends the previous line.
+        let content_end = if end >= 2 && bytes.get(end - 2..end) == Some(b"\r\n") {
+            end - 2
+        } else {
+            end - 1
+        };
+        let start = bytes
+            .get(..content_end)
+            .unwrap_or_default()
+            .iter()
+            .rposition(|&b| b == b'\n' || b == b'\r')
+            .map_or(0, |i| i + 1);
+        if let Some(last) = last_significant_byte(bytes.get(start..content_end).unwrap_or_default())
+        {
+            return Some(last);
+        }
+        end = start;
+    }
+    None
 }
 
 /// The end of the line's content and the start of the next line, for the line at `start`.
@@ -120,10 +204,15 @@ mod tests {
     use super::*;
 
     fn pieces(text: &str) -> Vec<&str> {
-        declarations(text)
-            .into_iter()
-            .map(|range| &text[range])
-            .collect()
+        let mut all = Vec::new();
+        for batch in batches(text, 1) {
+            all.extend(
+                declarations(text, batch)
+                    .into_iter()
+                    .map(|range| &text[range]),
+            );
+        }
+        all
     }
 
     #[test]
@@ -178,7 +267,25 @@ mod tests {
     fn line_endings_and_the_byte_order_mark() {
         let text = "\u{feff}app x\r\nneeds cache\rsecret S\r\n";
         assert_eq!(pieces(text), ["app x\r\n", "needs cache\r", "secret S\r\n"]);
-        assert_eq!(pieces(""), [""]);
-        assert_eq!(declarations("\u{feff}").first(), Some(&(3..3)));
+        assert!(batches("", 10).is_empty());
+        assert!(batches("\u{feff}", 10).is_empty());
+    }
+
+    #[test]
+    fn batches_cut_where_the_whole_file_would() {
+        let text = "app x\r\n\r\nneeds api y,\r\n # c\r\n required\r\nconfig A\rsecret B,\n\
+                    \n  config\n  secret C\n";
+        let whole = declarations(text, 0..text.len());
+        for size in 1..text.len() + 2 {
+            let mut cut = Vec::new();
+            for batch in batches(text, size) {
+                assert!(
+                    whole.iter().any(|piece| piece.start == batch.start),
+                    "{size}"
+                );
+                cut.extend(declarations(text, batch));
+            }
+            assert_eq!(cut, whole, "batch size {size}");
+        }
     }
 }

@@ -14,6 +14,9 @@ pub(super) fn unescape(token: &str) -> (String, Vec<Range<usize>>) {
         .and_then(|t| t.strip_suffix('"'))
         .unwrap_or(token);
     let base = usize::from(body.len() < token.len());
+    if !body.contains('\\') {
+        return (body.to_owned(), Vec::new());
+    }
 
     let mut value = String::with_capacity(body.len());
     let mut bad = Vec::new();

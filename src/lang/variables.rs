@@ -9,17 +9,13 @@ use crate::model::VariableDecl;
 
 /// The variable a `variable_decl` pair declares; `None` only if the pair has no name, which
 /// the grammar rules out.
-pub(super) fn lower(
-    lowering: &mut Lowering<'_>,
-    declaration: Pair<'_, Rule>,
-) -> Option<VariableDecl> {
+pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_, Rule>) -> Option<VariableDecl> {
     let span = lowering.tight_span(&declaration);
-    let mut secret = false;
+    let secret = declaration.as_str().starts_with("secret");
     let mut name = None;
     let mut variable_options = Vec::new();
     for part in declaration.into_inner() {
         match part.as_rule() {
-            Rule::kw_secret => secret = true,
             Rule::variable_name => name = Some(lowering.variable_name(&part)),
             Rule::variable_option => variable_options.extend(part.into_inner()),
             _ => {}

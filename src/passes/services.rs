@@ -154,8 +154,10 @@ fn app_service(app: &App, draft: &Draft) -> Service {
 
 /// A probe that runs inside the Bun runtime image: Bun itself fetches the liveness path.
 fn web_probe(port: u16) -> HealthCheck {
+    // The port comes from PORT, which the image sets and Compose and Kubernetes may change,
+    // so the probe always asks the port the app listens on.
     let script = format!(
-        "fetch('http://127.0.0.1:{port}{LIVENESS_PATH}',{{signal:AbortSignal.timeout(2000)}}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
+        "fetch('http://127.0.0.1:'+(process.env.PORT||{port})+'{LIVENESS_PATH}',{{signal:AbortSignal.timeout(2000)}}).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
     );
     HealthCheck {
         probe: Probe::Exec(vec!["bun".to_owned(), "-e".to_owned(), script]),
@@ -164,7 +166,7 @@ fn web_probe(port: u16) -> HealthCheck {
         retries: 3,
         start_period_s: 10,
         reason: format!(
-            "the process answers {LIVENESS_PATH} on 127.0.0.1:{port} (it checks no dependency); run by bun, which the runtime image has (it has no curl or wget)"
+            "the process answers {LIVENESS_PATH} on 127.0.0.1 at $PORT ({port} unless changed); it checks no dependency; run by bun, which the runtime image has (it has no curl or wget)"
         ),
     }
 }
@@ -262,9 +264,12 @@ fn backing_service(technology: Technology, ident: &str) -> Service {
                 "exec redis-server --requirepass \"$REDIS_PASSWORD\" --appendonly yes".to_owned(),
             ]);
             service.health = Some(check(
-                exec(&["redis-cli", "-h", "127.0.0.1", "ping"]),
+                // redis-cli exits 0 even on an error reply such as NOAUTH: check the answer.
+                Probe::Shell(
+                    "redis-cli -h 127.0.0.1 -p \"${REDIS_PORT:-6379}\" ping | grep -q PONG".to_owned(),
+                ),
                 10,
-                "redis-cli PING with the password from REDISCLI_AUTH",
+                "redis-cli PING answers PONG, with the password from REDISCLI_AUTH",
             ));
             service.volumes = volume("/data");
             service.resources = Some(resources("0.5", "256M"));
