@@ -44,14 +44,15 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Package
         reader.wrong_type(&root, "package.json", "a JSON object");
         return Package::default();
     };
+    let name = json::get(root, "name").and_then(|v| reader.string(v, "`name` in package.json"));
+    let version =
+        json::get(root, "version").and_then(|v| reader.string(v, "`version` in package.json"));
     let mut text_field = |key: &str| {
         json::get(root, key).and_then(|v| match v {
             Value::StringLit(_) => reader.string(v, &format!("`{key}`")),
             _ => None,
         })
     };
-    let name = text_field("name");
-    let version = text_field("version");
     let description = text_field("description").map(|l| l.value);
     let license = text_field("license").map(|l| l.value);
     let main = text_field("module").or_else(|| text_field("main"));

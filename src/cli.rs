@@ -242,6 +242,7 @@ fn exit_code(diagnostics: &Diagnostics) -> u8 {
                 Code::NoSpecsFolder
                     | Code::UnreadableFile
                     | Code::InputTooLarge
+                    | Code::NotUtf8
                     | Code::WouldOverwrite
             )
     });
@@ -276,11 +277,9 @@ fn slash_path(path: &Path) -> Option<String> {
 }
 
 fn layout(app_dir: &Path, out: &Path) -> Result<Layout, String> {
-    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let app = std::fs::canonicalize(app_dir)
         .map_err(|e| format!("cannot open {}: {e}", app_dir.display()))?;
-    let out_abs =
-        std::fs::canonicalize(out).map_err(|e| format!("cannot open {}: {e}", out.display()))?;
+    let out_abs = resolve(out).map_err(|e| format!("cannot open {}: {e}", out.display()))?;
     let context = pathdiff::diff_paths(&app, &out_abs).and_then(|p| slash_path(&p));
     let dockerfile =
         pathdiff::diff_paths(out_abs.join("Dockerfile"), &app).and_then(|p| slash_path(&p));
@@ -291,6 +290,35 @@ fn layout(app_dir: &Path, out: &Path) -> Result<Layout, String> {
         }),
         _ => Err("the app and output folders must have UTF-8 paths".to_owned()),
     }
+}
+
+/// The absolute, symlink-free form of `path`, which need not exist yet: its nearest existing
+/// ancestor is resolved and the rest appended. Nothing is created.
+fn resolve(path: &Path) -> std::io::Result<PathBuf> {
+    let mut absolute = PathBuf::new();
+    for component in std::path::absolute(path)?.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                absolute.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => absolute.push(other),
+        }
+    }
+    let mut existing = absolute.as_path();
+    let mut rest = Vec::new();
+    while !existing.exists() {
+        let (Some(parent), Some(name)) = (existing.parent(), existing.file_name()) else {
+            break;
+        };
+        rest.push(name.to_owned());
+        existing = parent;
+    }
+    let mut resolved = std::fs::canonicalize(existing)?;
+    for name in rest.iter().rev() {
+        resolved.push(name);
+    }
+    Ok(resolved)
 }
 
 fn build(cli: &Cli, app_dir: &Path, out: &Path, force: bool, options: Options) -> u8 {

@@ -100,7 +100,8 @@ impl Reader<'_> {
                 Code::WrongFieldType,
                 format!("{what} must be {expected}, found {}", describe(value)),
             )
-            .at(span, format!("expected {expected}")),
+            .at(span, format!("expected {expected}"))
+            .help(format!("write {what} as {expected}")),
         );
     }
 

@@ -54,7 +54,11 @@ impl AppFolder {
 /// Reads the app folder at `root`.
 pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> AppFolder {
     let mut folder = AppFolder {
-        files: list_files(root, diagnostics),
+        files: if root.is_dir() {
+            list_files(root, diagnostics)
+        } else {
+            BTreeSet::new()
+        },
         has_specs_dir: root.join("specs").is_dir(),
         ..AppFolder::default()
     };

@@ -181,8 +181,12 @@ fn report_missing(reader: &mut Reader<'_>, object: &Object<'_>, fields: &Fields,
         if present || fields.invalid.contains(&field) {
             continue;
         }
-        let written_as_null = json::get(object, field).is_some();
-        let message = if written_as_null {
+        let written = json::get(object, field);
+        if written.is_some_and(|v| !matches!(v, Value::NullKeyword(_))) {
+            // Present with the wrong type: that problem is already reported.
+            continue;
+        }
+        let message = if written.is_some() {
             format!("{name} has `{field}` set to null")
         } else {
             format!("{name} has no `{field}`")

@@ -90,7 +90,7 @@ codes! {
     ServiceCycle = "SD0604", Error, "services depend on each other in a cycle";
     InvalidPort = "SD0605", Error, "a port is outside 1 to 65535";
     UnsafeValue = "SD0606", Error, "a value cannot be written safely into an artifact";
-    UnusedNeedOverride = "SD0607", Warning, "an explicit need names an assertion that does not exist";
+    UnusedNeedOverride = "SD0607", Warning, "a declaration's `because` names an assertion that does not exist";
     ImageProbeMissing = "SD0608", Error, "a health probe names a program the image does not have";
     IncompatibleBase = "SD0609", Error, "the runtime base image cannot run the built artifact";
 

@@ -117,7 +117,7 @@ impl Lowering {
         self.offset = offset;
         let declarations = pairs
             .flat_map(Pair::into_inner)
-            .filter(|p| p.as_rule() == Rule::declaration)
+            .filter(|p| p.as_rule() == Rule::top_decl)
             .flat_map(Pair::into_inner);
         for declaration in declarations {
             match declaration.as_rule() {
@@ -284,7 +284,7 @@ pub(super) fn values(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule
                 | Rule::word_phrase
                 | Rule::assertion_ref
                 | Rule::variable_name
-                | Rule::technology
+                | Rule::technology_name
         )
     })
 }

@@ -59,7 +59,7 @@ fn service(lowering: &mut Lowering, need: &mut ExplicitNeed, body: Pair<'_, Rule
                 };
                 need.kind = Located::new(kind, lowering.span(&part));
             }
-            Rule::technology => need.technology = technology(lowering, need.kind.value, &part),
+            Rule::technology_name => need.technology = technology(lowering, need.kind.value, &part),
             Rule::because_clause => {
                 let ids = lowering.because(part);
                 need.because.extend(ids);
@@ -84,7 +84,11 @@ fn technology(
         return Some(Located::new((*name).to_owned(), written.span));
     }
     let kind_name = kind.as_str();
-    let article = if kind_name.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    let article = if kind_name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
     let choices: Vec<String> = known.iter().map(|name| format!("`{name}`")).collect();
     let help = match choices.split_last() {
         Some((one, [])) => format!("the {kind_name} specdeploy provides is {one}"),
@@ -97,9 +101,15 @@ fn technology(
     lowering.report(
         Diagnostic::new(
             Code::InvalidValue,
-            format!("specdeploy cannot provide `{}` as {article} {kind_name}", written.value),
+            format!(
+                "specdeploy cannot provide `{}` as {article} {kind_name}",
+                written.value
+            ),
         )
-        .at(written.span, format!("not {article} {kind_name} specdeploy provides"))
+        .at(
+            written.span,
+            format!("not {article} {kind_name} specdeploy provides"),
+        )
         .help(help),
     );
     None

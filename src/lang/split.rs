@@ -95,8 +95,7 @@ pub(super) fn declarations(text: &str, within: Range<usize>) -> Vec<Range<usize>
 /// Whether a line starts at byte `at`.
 fn is_line_start(bytes: &[u8], at: usize) -> bool {
     match at.checked_sub(1).and_then(|before| bytes.get(before)) {
-        None => true,
-        Some(b'\n') => true,
+        None | Some(b'\n') => true,
         Some(b'\r') => bytes.get(at) != Some(&b'\n'),
         Some(_) => false,
     }

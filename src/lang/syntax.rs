@@ -56,10 +56,20 @@ pub(super) fn diagnostic(error: &Error<Rule>, piece: &Piece<'_>) -> Diagnostic {
     let message = if unclosed_string {
         let place = if found.end_of_file { "file" } else { "line" };
         format!("this string is not closed before the end of the {place}")
+    } else if expected.contains(&Rule::escape_code) {
+        format!(
+            "expected {} after `\\`, found {}",
+            names(&expected),
+            found.text
+        )
     } else if !expected.is_empty() {
         format!("expected {}, found {}", names(&expected), found.text)
     } else if !unexpected.is_empty() {
-        format!("{} is not allowed here ({})", found.text, names(&unexpected))
+        format!(
+            "{} is not allowed here ({})",
+            found.text,
+            names(&unexpected)
+        )
     } else {
         format!("unexpected {}", found.text)
     };
@@ -78,7 +88,7 @@ pub(super) fn diagnostic(error: &Error<Rule>, piece: &Piece<'_>) -> Diagnostic {
     let mut diagnostic = Diagnostic::new(Code::SpecSyntax, message)
         .at(span, label)
         .help(help(&expected, &context));
-    if unclosed_string && let Some(quote) = opening_quote(piece.text, at) {
+    if let Some(quote) = opening_quote(piece.text, at).filter(|_| unclosed_string) {
         diagnostic = diagnostic.also(
             Span::new(piece.file, quote, quote + 1),
             "the string opens here",
@@ -142,9 +152,8 @@ fn opening_quote(text: &str, at: usize) -> Option<usize> {
 /// The human names of `rules`, without repeats, joined as a list ("a, b or c").
 fn names(rules: &[Rule]) -> String {
     let mut seen: Vec<&str> = Vec::new();
-    for &rule in rules {
-        let name = describe(rule);
-        if !seen.contains(&name) {
+    for name in rules.iter().flat_map(|&rule| describe(rule)) {
+        if !seen.contains(name) {
             seen.push(name);
         }
     }
@@ -179,7 +188,7 @@ fn help(expected: &[Rule], context: &Context) -> String {
          `property`, `constraint`, `formal spec`, `depends on`, `refines` and `tags`, one a line"
     } else if has(Rule::app_field) {
         "an app's fields are `version`, `archetype`, `entry`, `port` and `schedule`, one a line"
-    } else if has(Rule::declaration) || has(Rule::decl_chunk) {
+    } else if has(Rule::top_decl) || has(Rule::decl_chunk) {
         "each declaration starts on a line of its own with `app`, `assertion`, `needs`, \
          `config` or `secret`"
     } else if has(Rule::service_kind) || has(Rule::service_need) {
@@ -204,6 +213,8 @@ fn help(expected: &[Rule], context: &Context) -> String {
     } else if has(Rule::quoted_string) || has(Rule::bare_word) || has(Rule::word_phrase) {
         "write the value on the same line, after the field's name; quote it if it holds spaces \
          or symbols"
+    } else if has(Rule::list_comma) {
+        "separate the items of a list with commas: `A-002, A-003`"
     } else if has(Rule::line_end) {
         "write one field or declaration a line; quote a value that holds spaces or symbols"
     } else {

@@ -225,6 +225,14 @@ fn name(input: &Input<'_>, diagnostics: &mut Diagnostics) -> Option<String> {
         if input.folder.package_json.is_none() {
             return Some("app".to_owned());
         }
+        // A package.json that does not parse, or whose name is not a string, is reported
+        // already; "no name" would only repeat it less precisely.
+        if diagnostics
+            .iter()
+            .any(|d| matches!(d.code, Code::MalformedPackageJson | Code::WrongFieldType))
+        {
+            return None;
+        }
         diagnostics.push(
             Diagnostic::new(Code::InvalidName, "the app has no name")
                 .at(

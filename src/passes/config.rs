@@ -413,15 +413,47 @@ fn declared(input: &Input<'_>, group: &str, vars: &mut Variables, diagnostics: &
                 span: Some(decl.span),
             })
             .collect();
-        if let Some(existing) = vars.by_name.get(&decl.name.value) {
-            if existing.compose_value.is_some() {
+        if let Some(default) = &decl.default {
+            if let Err(e) = crate::emit::escape::dotenv(&decl.name.value, &default.value) {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnsafeValue,
+                        format!(
+                            "the default of {} cannot be written to .env.example",
+                            decl.name.value
+                        ),
+                    )
+                    .at(default.span, e.reason)
+                    .help("use a default without quotes `'`, line breaks or control characters"),
+                );
+                continue;
+            }
+        }
+        if let Some(existing) = vars.by_name.get_mut(&decl.name.value) {
+            // A declaration refines a variable a need brought: its default and description
+            // win, its reasons are added.
+            if existing.user_supplied && !existing.secret && !decl.secret {
+                if let Some(default) = &decl.default {
+                    existing.default = Some(default.value.clone());
+                }
+                if let Some(description) = &decl.description {
+                    existing.description.clone_from(&description.value);
+                }
+                existing.provenance.extend(provenance);
+                continue;
+            }
+            if existing.compose_value.is_some() || existing.secret != decl.secret {
+                let why = if existing.compose_value.is_some() {
+                    "is set by specdeploy (Compose builds it)"
+                } else if existing.secret {
+                    "is a secret already (a need requires it), so it cannot be plain config"
+                } else {
+                    "is plain config already, so it cannot be a secret"
+                };
                 diagnostics.push(
                     Diagnostic::new(
                         Code::DuplicateVariable,
-                        format!(
-                            "{} is set by specdeploy from the app's needs",
-                            decl.name.value
-                        ),
+                        format!("{} {why}", decl.name.value),
                     )
                     .at(decl.name.span, "declared here")
                     .help("remove the declaration, or give the variable another name"),

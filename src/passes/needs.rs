@@ -303,6 +303,17 @@ fn explicit(declared: &[ExplicitNeed], needs: &mut Needs, diagnostics: &mut Diag
                 continue;
             };
             let api_name = api_name(&words::split(&name.value), 0, usize::MAX);
+            if api_name.is_empty() {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnderivableConfig,
+                        format!("`{}` does not name an API", name.value.escape_debug()),
+                    )
+                    .at(name.span, "no usable name")
+                    .help("name the API with letters or digits (`needs api payment-gateway`): its variables are named after it"),
+                );
+                continue;
+            }
             for p in provenances {
                 let gathered = needs.add(kind, Some(&api_name), Some(Technology::Http), p);
                 gathered.required |= need.required;

@@ -55,6 +55,19 @@ pub fn run(input: &Input<'_>, _draft: &mut Draft, diagnostics: &mut Diagnostics)
             ),
             _ => {}
         }
+        if let Some(formal) = &assertion.formal_spec {
+            let file = formal.file.value.trim_start_matches("./");
+            if !input.folder.has(file) {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::InvalidFormalSpec,
+                        format!("assertion {} links to {file}, which does not exist", assertion.id.value),
+                    )
+                    .at(formal.file.span, "no such file")
+                    .help("fix the path (relative to the app folder, like specs/dafny/model.dfy), or remove the link"),
+                );
+            }
+        }
         let references = assertion
             .dependencies
             .iter()
@@ -75,18 +88,40 @@ pub fn run(input: &Input<'_>, _draft: &mut Draft, diagnostics: &mut Diagnostics)
             }
         }
     }
+    let because = specs
+        .needs
+        .iter()
+        .flat_map(|n| n.because.iter())
+        .chain(specs.variables.iter().flat_map(|v| v.because.iter()));
+    for reference in because {
+        if !ids.contains(reference.value.as_str()) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::UnusedNeedOverride,
+                    format!(
+                        "{} is named as a reason, but no assertion has that id",
+                        reference.value
+                    ),
+                )
+                .at(reference.span, "unknown id")
+                .help("name the assertion that motivates the declaration, or drop the `because`"),
+            );
+        }
+    }
+
     // A manifest that could not be read already has its own error; "no assertions" would
     // only repeat it less precisely.
-    let unreadable = diagnostics.iter().any(|d| {
-        matches!(
-            d.code,
-            Code::MalformedJson
-                | Code::NotUtf8
-                | Code::UnreadableFile
-                | Code::InputTooLarge
-                | Code::SpecSyntax
-        )
-    });
+    let unreadable = diagnostics.has_errors()
+        || diagnostics.iter().any(|d| {
+            matches!(
+                d.code,
+                Code::MalformedJson
+                    | Code::NotUtf8
+                    | Code::UnreadableFile
+                    | Code::InputTooLarge
+                    | Code::SpecSyntax
+            )
+        });
     if specs.assertions.is_empty() && input.folder.has_specs_dir && !unreadable {
         let place = input
             .folder

@@ -266,7 +266,8 @@ fn backing_service(technology: Technology, ident: &str) -> Service {
             service.health = Some(check(
                 // redis-cli exits 0 even on an error reply such as NOAUTH: check the answer.
                 Probe::Shell(
-                    "redis-cli -h 127.0.0.1 -p \"${REDIS_PORT:-6379}\" ping | grep -q PONG".to_owned(),
+                    "redis-cli -h 127.0.0.1 -p \"${REDIS_PORT:-6379}\" ping | grep -q PONG"
+                        .to_owned(),
                 ),
                 10,
                 "redis-cli PING answers PONG, with the password from REDISCLI_AUTH",
