@@ -129,6 +129,27 @@ if ((${#missing[@]})); then
     say "Debian packages installed in $((SECONDS - t))s"
 fi
 
+# --- The example apps' own packages, from their lockfiles ----------------------------------
+# Tests type-check and run the generated TypeScript against the app's dependencies, offline:
+# the packages are installed here once, and tests link them into their copies of the app.
+deps_root="$tools/deps"
+deps_failed=0
+for app in "$root"/fixtures/web-service/app; do
+    name="$(basename "$(dirname "$app")")"
+    dest="$deps_root/$name"
+    if [[ -d "$dest/node_modules" ]] && cmp -s "$app/bun.lock" "$dest/bun.lock"; then
+        continue
+    fi
+    rm -rf "$dest"
+    mkdir -p "$dest"
+    cp "$app/package.json" "$app/bun.lock" "$dest/"
+    if ! (cd "$dest" && "$bun_bin" install --frozen-lockfile --no-progress >/dev/null); then
+        say "bun install failed for the $name fixture"
+        rm -rf "$dest"
+        deps_failed=1
+    fi
+done
+
 # --- Check that every tool runs, and write .tools/env.sh -----------------------------------
 
 failed=0
@@ -197,10 +218,14 @@ env_tmp="$(mktemp "$tools/env.sh.XXXXXX")"
     printf 'export SPECDEPLOY_DOT=%q\n' "$dot_bin"
     printf 'export SPECDEPLOY_KUBECTL=%q\n' "$kubectl_bin"
     printf 'export SPECDEPLOY_HYPERFINE=%q\n' "$hyperfine_bin"
+    printf 'export SPECDEPLOY_FIXTURE_DEPS=%q\n' "$deps_root"
 } >"$env_tmp"
 mv "$env_tmp" "$tools/env.sh"
 
 printf '%s\n' "${summary[@]}"
+if ((deps_failed)); then
+    failed=1
+fi
 if ((failed)); then
     say "some tools are missing or do not run (see above); .tools/env.sh lists what was found"
     exit 1
