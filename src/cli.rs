@@ -371,7 +371,7 @@ fn build(cli: &Cli, app_dir: &Path, out: &Path, force: bool, options: Options) -
         for artifact in &compilation.artifacts {
             match write::write(&root_of(artifact), artifact) {
                 Ok(outcome) => {
-                    lines.push((root_of(artifact).join(&artifact.path), artifact, outcome))
+                    lines.push((root_of(artifact).join(&artifact.path), artifact, outcome));
                 }
                 Err(e) => {
                     failure = Some(format!(

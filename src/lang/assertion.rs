@@ -69,7 +69,7 @@ pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_, Rule>) -> Opt
         .help(help.to_owned())
     };
 
-    let mut complete = true;
+    // Each missing part is reported; the assertion is kept only when all are there and valid.
     if natural.is_none() {
         lowering.report(missing(
             "text",
@@ -78,7 +78,6 @@ pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_, Rule>) -> Opt
                 id.value
             ),
         ));
-        complete = false;
     }
     for (field, help) in [
         ("type", "add a line such as `type invariant` to its block"),
@@ -93,16 +92,11 @@ pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_, Rule>) -> Opt
     ] {
         if !fields.seen.has(field) {
             lowering.report(missing(&format!("`{field}`"), help));
-            complete = false;
         }
     }
-    let (Some(natural), Some(kind), Some(category), Some(status), true) = (
-        natural,
-        fields.kind,
-        fields.category,
-        fields.status,
-        complete,
-    ) else {
+    let (Some(natural), Some(kind), Some(category), Some(status)) =
+        (natural, fields.kind, fields.category, fields.status)
+    else {
         return None;
     };
     Some(Assertion {
@@ -167,6 +161,10 @@ impl Fields {
         let Some(value) = values(field).next() else {
             return;
         };
+        if name == "refines" {
+            self.refined_from = Some(lowering.id(&value));
+            return;
+        }
         let text = lowering.text(&value);
         match name {
             "type" => self.kind = Some(check_type(lowering, text)),
@@ -176,7 +174,6 @@ impl Fields {
             "entity" => self.entity = Some(text),
             "property" => self.property = Some(text),
             "constraint" => self.constraint = Some(text),
-            "refines" => self.refined_from = Some(lowering.id(&value)),
             _ => {}
         }
     }

@@ -3,11 +3,16 @@
 //!
 //! A file is read in three steps:
 //!
-//! 1. `split` cuts it into top-level declarations, so a syntax error costs only the
-//!    declaration it is in;
-//! 2. pest parses each declaration; a failure becomes one `SD0201` diagnostic (`syntax`);
+//! 1. `split` cuts it into batches of whole top-level declarations;
+//! 2. pest parses each batch. A batch that fails is cut into single declarations and those are
+//!    parsed again, so a syntax error costs only the declaration it is in and becomes one
+//!    `SD0201` diagnostic (`syntax`);
 //! 3. `lower` turns the parsed declarations into model values and checks what the grammar
 //!    cannot: required fields, known categories and statuses, ids, names, ports, repeats.
+//!
+//! Batches are independent, so a large file is read by several threads, each taking a run of
+//! batches; the checks across declarations (one `app`, one declaration a variable) run once at
+//! the end, in file order.
 
 mod app;
 mod assertion;

@@ -502,12 +502,12 @@ fn external_apis(
                 .unwrap_or(api_at);
             let (start, end) = (natural.words[from].start, natural.words[api_at].end);
             let mut provenance = hit.provenance();
-            provenance.matched = natural
+            natural
                 .text
                 .value
                 .get(start..end)
                 .unwrap_or_default()
-                .to_owned();
+                .clone_into(&mut provenance.matched);
             provenance.span = Some(natural.span_of(start, end));
             needs.add(
                 NeedKind::ExternalApi,
