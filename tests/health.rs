@@ -429,3 +429,36 @@ fn health_endpoints_tell_the_truth_about_a_running_app() {
     );
     assert_eq!(running.port, port);
 }
+
+#[test]
+fn an_unreachable_external_api_degrades_the_report_but_not_readiness() {
+    let app = compiled_app();
+    let postgres = Postgres::new();
+    let redis = RedisServer::with_password("redis-test-password");
+    let closed = free_port();
+    let port = free_port();
+    let env = environment(&app, port, &postgres, &redis, closed);
+    let _running = start(&app, &env, port);
+
+    let (status, body) = get(port, "/ready").expect("ready");
+    assert_eq!(
+        status, 200,
+        "the payment gateway is not required to serve: {body}"
+    );
+    let (status, body) = get(port, "/health").expect("health");
+    assert_eq!(status, 200, "{body}");
+    let report = json(&body);
+    assert_eq!(report["status"], "degraded", "{body}");
+    let api = report["checks"]
+        .as_array()
+        .expect("checks")
+        .iter()
+        .find(|c| c["name"] == "payment-gateway")
+        .expect("the API check");
+    assert_eq!(api["status"], "failed");
+    assert_eq!(api["required"], false);
+    assert!(
+        !body.contains(&format!(":{closed}")),
+        "no URL in the report: {body}"
+    );
+}

@@ -482,3 +482,19 @@ fn start_order(services: Vec<Service>, diagnostics: &mut Diagnostics) -> Option<
     }
     None
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn draining_fits_in_the_grace_period() {
+        assert!(DRAIN_DELAY_MS + SHUTDOWN_TIMEOUT_MS + CHECK_TIMEOUT_MS < WEB_GRACE_SECONDS * 1000);
+    }
+
+    #[test]
+    fn liveness_and_readiness_never_share_a_path() {
+        assert_ne!(LIVENESS_PATH, READINESS_PATH);
+        assert_ne!(LIVENESS_PATH, HEALTH_PATH);
+    }
+}
