@@ -2,7 +2,7 @@
 
 use pest_derive::Parser;
 
-/// The parser generated from `grammar/spec.pest` (the path is relative to the crate root).
+/// The parser generated from `grammar/spec.pest`; `pest_derive` reads the path below from `src/`.
 #[derive(Parser)]
 #[grammar = "../grammar/spec.pest"]
 pub(super) struct SpecParser;
