@@ -44,9 +44,9 @@ use crate::source::FileId;
 /// enough to keep its token queue small and to make a failed batch cheap to parse again.
 const BATCH_BYTES: usize = 32 * 1024;
 
-/// The least text worth a thread of its own. Starting a thread costs about as much as reading
-/// a few hundred bytes.
-const BYTES_PER_WORKER: usize = 64 * 1024;
+/// The least text worth a thread of its own: starting a thread costs about as much as reading
+/// a kilobyte, and one batch takes about a millisecond.
+const BYTES_PER_WORKER: usize = BATCH_BYTES;
 
 /// The most threads one file is read with.
 const MAX_WORKERS: usize = 8;
