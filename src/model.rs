@@ -267,6 +267,28 @@ impl NeedKind {
     }
 }
 
+/// The technology names a need of `kind` may be declared with, aliases included
+/// (`postgresql` for `postgres`). The needs pass maps each to the service it provisions.
+#[must_use]
+pub fn technology_names(kind: NeedKind) -> &'static [&'static str] {
+    match kind {
+        NeedKind::Database => &["postgres", "postgresql", "pg"],
+        NeedKind::Cache => &["redis", "valkey"],
+        NeedKind::Queue => &[
+            "kafka",
+            "redpanda",
+            "rabbitmq",
+            "amqp",
+            "nats",
+            "jetstream",
+            "redis-streams",
+            "redis",
+        ],
+        NeedKind::ObjectStorage => &["s3", "minio"],
+        NeedKind::ExternalApi => &[],
+    }
+}
+
 /// A need declared in a `.spec` file; it overrides what inference would find.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ExplicitNeed {

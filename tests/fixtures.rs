@@ -121,4 +121,6 @@ cases! {
     broken_manifest => "broken-manifest",
     invalid_assertions => "invalid-assertions",
     no_lockfile => "no-lockfile",
+    spec_language => "spec-language",
+    mixed_forms => "mixed-forms",
 }

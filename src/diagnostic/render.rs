@@ -47,7 +47,11 @@ struct Report {
 
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "[{}] {}", self.code, self.message)
+        if self.code.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "[{}] {}", self.code, self.message)
+        }
     }
 }
 
@@ -122,8 +126,8 @@ fn report(diagnostic: &Diagnostic, sources: &Sources) -> Report {
         } else {
             let file = sources.get(label.span.file);
             related.push(Report {
-                message: label.message.clone(),
-                code: diagnostic.code.to_string(),
+                message: format!("see {}", file.path),
+                code: String::new(),
                 severity: miette::Severity::Advice,
                 help: None,
                 source: Some(NamedSource::new(file.path.clone(), file.text.to_string())),
@@ -150,7 +154,9 @@ pub fn human(diagnostic: &Diagnostic, sources: &Sources, colour: Colour) -> Stri
         Colour::Always => GraphicalTheme::unicode(),
         Colour::Never => GraphicalTheme::unicode_nocolor(),
     };
-    let handler = GraphicalReportHandler::new_themed(theme).with_width(100);
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .with_show_related_as_nested(true);
     let mut out = String::new();
     if handler
         .render_report(&mut out, &report(diagnostic, sources))

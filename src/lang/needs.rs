@@ -10,13 +10,7 @@ use crate::source::{Located, Span};
 
 /// The technologies specdeploy can provide for each kind of backing service.
 fn technologies(kind: NeedKind) -> &'static [&'static str] {
-    match kind {
-        NeedKind::Database => &["postgres"],
-        NeedKind::Cache => &["redis"],
-        NeedKind::Queue => &["kafka", "rabbitmq", "nats", "redis-streams"],
-        NeedKind::ObjectStorage => &["s3"],
-        NeedKind::ExternalApi => &[],
-    }
+    crate::model::technology_names(kind)
 }
 
 /// The need a `need_decl` pair declares.
