@@ -10,7 +10,13 @@ use std::path::{Path, PathBuf};
 use support::{Specdeploy, compose_config, copy_dir, hadolint, parse_dockerfile};
 
 /// Fixtures that compile to artifacts.
-const BUILDABLE: &[&str] = &["web-service", "cli-tool", "data-pipeline", "no-lockfile"];
+const BUILDABLE: &[&str] = &[
+    "web-service",
+    "cli-tool",
+    "data-pipeline",
+    "no-lockfile",
+    "spec-language",
+];
 
 struct Built {
     _work: tempfile::TempDir,

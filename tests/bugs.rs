@@ -10,7 +10,13 @@ use serde_json::Value;
 use specdeploy::images::{self, Image};
 use support::{Specdeploy, compose_config_json, copy_dir, parse_dockerfile};
 
-const BUILDABLE: &[&str] = &["web-service", "cli-tool", "data-pipeline", "no-lockfile"];
+const BUILDABLE: &[&str] = &[
+    "web-service",
+    "cli-tool",
+    "data-pipeline",
+    "no-lockfile",
+    "spec-language",
+];
 
 const KNOWN_IMAGES: &[&Image] = &[
     &images::BUN_BUILD,
