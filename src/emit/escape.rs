@@ -44,6 +44,23 @@ pub fn compose_literal(value: &str) -> String {
     value.replace('$', "$$")
 }
 
+/// Text that Kubernetes does not expand where it expands `$(NAME)` (an env `value`, a
+/// container's `command` and `args`, an exec probe): `$` doubled before `(` and before `$`,
+/// the two places Kubernetes reads it as syntax. A lone `$` elsewhere stays as written, so a
+/// shell's `"$PASSWORD"` reads the same in the manifest as in Compose's source.
+#[must_use]
+pub fn kubernetes_literal(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    let mut chars = value.chars().peekable();
+    while let Some(c) = chars.next() {
+        out.push(c);
+        if c == '$' && matches!(chars.peek(), Some('(' | '$')) {
+            out.push('$');
+        }
+    }
+    out
+}
+
 /// A Dockerfile double-quoted string (for `LABEL` and `ENV`): quotes, backslashes and `$`
 /// escaped. Line breaks and other control characters cannot be carried.
 ///
@@ -122,6 +139,68 @@ mod tests {
     fn yaml_escapes_quotes_breaks_and_controls() {
         assert_eq!(yaml("a\"b\\c\nd\u{7f}"), "\"a\\\"b\\\\c\\nd\\u007f\"");
         assert_eq!(yaml("ünï"), "\"ünï\"");
+    }
+
+    #[test]
+    fn kubernetes_literals_escape_only_what_kubernetes_expands() {
+        assert_eq!(kubernetes_literal("$(HOME)"), "$$(HOME)");
+        assert_eq!(kubernetes_literal("$$(HOME)"), "$$$$(HOME)");
+        assert_eq!(kubernetes_literal("\"$PASSWORD\" ${PORT:-1}"), "\"$PASSWORD\" ${PORT:-1}");
+        assert_eq!(kubernetes_literal("costs 5$"), "costs 5$");
+    }
+
+    /// Kubernetes' expansion of `$(NAME)` (its `third_party/forked/golang/expansion`), with
+    /// every name defined, so that anything not escaped would change.
+    fn kubernetes_expand(input: &str) -> String {
+        let bytes = input.as_bytes();
+        let mut out = Vec::new();
+        let mut i = 0;
+        while i < bytes.len() {
+            if bytes[i] == b'$' && i + 1 < bytes.len() {
+                match bytes[i + 1] {
+                    b'$' => {
+                        out.push(b'$');
+                        i += 2;
+                    }
+                    b'(' => match bytes[i + 2..].iter().position(|&b| b == b')') {
+                        Some(end) => {
+                            out.extend_from_slice(b"EXPANDED");
+                            i += end + 3;
+                        }
+                        None => {
+                            out.extend_from_slice(b"$(");
+                            i += 2;
+                        }
+                    },
+                    other => {
+                        out.extend_from_slice(&[b'$', other]);
+                        i += 2;
+                    }
+                }
+            } else {
+                out.push(bytes[i]);
+                i += 1;
+            }
+        }
+        String::from_utf8(out).expect("ASCII in, ASCII out")
+    }
+
+    #[test]
+    fn kubernetes_expansion_gives_back_the_literal() {
+        for text in [
+            "",
+            "$",
+            "$$",
+            "$$$",
+            "$(A)",
+            "$$(A)",
+            "a$(b",
+            "$($(A))",
+            "x$y$(z)$$w$",
+            "pg_isready -U \"$POSTGRES_USER\"",
+        ] {
+            assert_eq!(kubernetes_expand(&kubernetes_literal(text)), text, "{text}");
+        }
     }
 
     #[test]
