@@ -5,7 +5,7 @@ use std::path::Path;
 use criterion::{Criterion, criterion_group, criterion_main};
 use specdeploy::compile::compile;
 use specdeploy::diagnostic::Diagnostics;
-use specdeploy::emit::Layout;
+use specdeploy::emit::{Layout, Target};
 use specdeploy::load;
 use specdeploy::passes::Options;
 
@@ -20,6 +20,9 @@ fn pipeline(c: &mut Criterion) {
     let layout = Layout {
         context: ".".to_owned(),
         dockerfile: "Dockerfile".to_owned(),
+        target: Target::All,
+        image_registry: None,
+        replicas: None,
     };
     c.bench_function("load web-service", |b| {
         b.iter(|| load::load(example(), &mut Diagnostics::new()));

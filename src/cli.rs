@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::compile::{Compilation, compile};
 use crate::diagnostic::render::{self, Colour};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity};
-use crate::emit::{Layout, Root, health};
+use crate::emit::{Layout, Root, Target, health};
 use crate::model::Archetype;
 use crate::passes::Options;
 use crate::write::{self, Outcome};
@@ -57,6 +57,17 @@ pub enum Command {
         /// Replace files at the artifacts' paths even when specdeploy did not write them.
         #[arg(long)]
         force: bool,
+        /// Which deployments to write: Compose files, a Kustomize layout in deploy/k8s/, or
+        /// both.
+        #[arg(long, value_enum, default_value_t = TargetArg::Compose)]
+        target: TargetArg,
+        /// Replicas of a web service on Kubernetes (2 unless given).
+        #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+        replicas: Option<u16>,
+        /// The registry the app's image is pushed to and pulled from, as HOST[:PORT][/PATH]
+        /// (`ghcr.io/acme`); it prefixes the image in Compose and Kubernetes.
+        #[arg(long, value_name = "HOST/PATH", value_parser = crate::images::registry)]
+        image_registry: Option<String>,
     },
     /// Run the same analysis and report diagnostics; writes nothing.
     Check {
@@ -82,6 +93,28 @@ pub enum MessageFormat {
     Human,
     /// One JSON object per line.
     Json,
+}
+
+/// The deployments `build` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TargetArg {
+    /// Compose files and .env.example, for one host.
+    Compose,
+    /// A Kustomize layout in deploy/k8s/: a base, a dev and a prod overlay.
+    #[value(name = "k8s", alias = "kubernetes")]
+    Kubernetes,
+    /// Both.
+    All,
+}
+
+impl From<TargetArg> for Target {
+    fn from(target: TargetArg) -> Self {
+        match target {
+            TargetArg::Compose => Target::Compose,
+            TargetArg::Kubernetes => Target::Kubernetes,
+            TargetArg::All => Target::All,
+        }
+    }
 }
 
 /// Output format of `explain`.
@@ -157,12 +190,20 @@ pub fn run(cli: &Cli) -> u8 {
             app_dir,
             out,
             force,
+            target,
+            replicas,
+            image_registry,
         } => build(
             cli,
             app_dir,
             out.as_deref().unwrap_or(app_dir),
             *force,
             options,
+            &Deployment {
+                target: (*target).into(),
+                replicas: *replicas,
+                image_registry: image_registry.clone(),
+            },
         ),
     }
 }
@@ -287,6 +328,9 @@ fn layout(app_dir: &Path, out: &Path) -> Result<Layout, String> {
         (Some(context), Some(dockerfile)) => Ok(Layout {
             context,
             dockerfile,
+            target: Target::default(),
+            image_registry: None,
+            replicas: None,
         }),
         _ => Err("the app and output folders must have UTF-8 paths".to_owned()),
     }
@@ -321,13 +365,32 @@ fn resolve(path: &Path) -> std::io::Result<PathBuf> {
     Ok(resolved)
 }
 
-fn build(cli: &Cli, app_dir: &Path, out: &Path, force: bool, options: Options) -> u8 {
+/// What `build` deploys to, from its flags.
+struct Deployment {
+    target: Target,
+    replicas: Option<u16>,
+    image_registry: Option<String>,
+}
+
+fn build(
+    cli: &Cli,
+    app_dir: &Path,
+    out: &Path,
+    force: bool,
+    options: Options,
+    deployment: &Deployment,
+) -> u8 {
     if !app_dir.join("specs").is_dir() {
         let compilation = analyse(app_dir, options, None);
         return finish(cli, &compilation, || {});
     }
     let layout = match layout(app_dir, out) {
-        Ok(layout) => layout,
+        Ok(layout) => Layout {
+            target: deployment.target,
+            replicas: deployment.replicas,
+            image_registry: deployment.image_registry.clone(),
+            ..layout
+        },
         Err(message) => return io_error(cli, message),
     };
     let mut compilation = analyse(app_dir, options, Some(&layout));

@@ -124,3 +124,87 @@ pub const MINIO: Image = Image {
     programs: &["mc", "minio"],
     user: None,
 };
+
+/// Reads an image registry given as `HOST[:PORT][/PATH]` (`ghcr.io/acme`), or a Docker Hub
+/// namespace (`acme`), so that `REGISTRY/NAME:TAG` is a valid image reference. A trailing
+/// `/` is dropped.
+///
+/// # Errors
+/// When `text` is not such a prefix, with a message for the command line.
+pub fn registry(text: &str) -> Result<String, String> {
+    let trimmed = text.trim().trim_end_matches('/');
+    let mut components = trimmed.split('/');
+    let first = components.next().unwrap_or_default();
+    let first_ok = if first.contains(['.', ':']) || first == "localhost" {
+        is_domain(first)
+    } else {
+        is_path_component(first)
+    };
+    if first_ok && components.all(is_path_component) {
+        Ok(trimmed.to_owned())
+    } else {
+        Err(format!(
+            "`{text}` is not a registry: write HOST[:PORT][/PATH] in lower case, such as ghcr.io/acme or registry.example.com:5000/team, with no tag"
+        ))
+    }
+}
+
+/// A registry host: dot-separated labels of letters, digits and inner `-`, and a port.
+fn is_domain(text: &str) -> bool {
+    let (host, port) = text.split_once(':').unwrap_or((text, "1"));
+    let label = |l: &str| {
+        !l.is_empty()
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+    };
+    host.split('.').all(label)
+        && !port.is_empty()
+        && port.len() <= 5
+        && port.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// A path component of an image reference: lower-case letters and digits, separated by one
+/// `.`, one or two `_`, or any number of `-`.
+fn is_path_component(text: &str) -> bool {
+    let alnum = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit();
+    if !text.starts_with(alnum) || !text.ends_with(alnum) {
+        return false;
+    }
+    let mut separator = String::new();
+    for c in text.chars() {
+        if alnum(c) {
+            let ok = separator.is_empty()
+                || matches!(separator.as_str(), "." | "_" | "__")
+                || separator.chars().all(|s| s == '-');
+            if !ok {
+                return false;
+            }
+            separator.clear();
+        } else if matches!(c, '.' | '_' | '-') {
+            separator.push(c);
+        } else {
+            return false;
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::registry;
+
+    #[test]
+    fn registries_are_hosts_with_optional_ports_and_paths() {
+        assert_eq!(registry("ghcr.io/acme/").as_deref(), Ok("ghcr.io/acme"));
+        assert!(registry("registry.example.com:5000/team/sub").is_ok());
+        assert!(registry("localhost:5000").is_ok());
+        assert!(registry("acme").is_ok());
+        assert!(registry("ghcr.io/Acme").is_err());
+        assert!(registry("ghcr.io/acme:1.0").is_err());
+        assert!(registry("ghcr.io//acme").is_err());
+        assert!(registry("host:port/acme").is_err());
+        assert!(registry("").is_err());
+        assert!(registry("a..b/c").is_err());
+    }
+}

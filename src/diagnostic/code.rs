@@ -100,6 +100,12 @@ codes! {
     // Health endpoints.
     HealthRoutesNotMounted = "SD0801", Warning, "the entry point does not mount the generated health routes";
     HealthNeedsHono = "SD0802", Warning, "the generated health routes need Hono, which the app does not depend on";
+
+    // Kubernetes settings the specs do not give.
+    KubernetesReplicasDefaulted = "SD1001", Warning, "the number of replicas on Kubernetes is not given";
+    KubernetesImageWithoutRegistry = "SD1002", Warning, "the app's image names no registry for Kubernetes to pull it from";
+    KubernetesSettingUnused = "SD1003", Warning, "a Kubernetes setting is given where it has no effect";
+    KubernetesNameTooLong = "SD1004", Error, "the app's name is too long for a Kubernetes CronJob";
 }
 
 impl std::fmt::Display for Code {

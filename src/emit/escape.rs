@@ -145,7 +145,10 @@ mod tests {
     fn kubernetes_literals_escape_only_what_kubernetes_expands() {
         assert_eq!(kubernetes_literal("$(HOME)"), "$$(HOME)");
         assert_eq!(kubernetes_literal("$$(HOME)"), "$$$$(HOME)");
-        assert_eq!(kubernetes_literal("\"$PASSWORD\" ${PORT:-1}"), "\"$PASSWORD\" ${PORT:-1}");
+        assert_eq!(
+            kubernetes_literal("\"$PASSWORD\" ${PORT:-1}"),
+            "\"$PASSWORD\" ${PORT:-1}"
+        );
         assert_eq!(kubernetes_literal("costs 5$"), "costs 5$");
     }
 
@@ -162,16 +165,15 @@ mod tests {
                         out.push(b'$');
                         i += 2;
                     }
-                    b'(' => match bytes[i + 2..].iter().position(|&b| b == b')') {
-                        Some(end) => {
+                    b'(' => {
+                        if let Some(end) = bytes[i + 2..].iter().position(|&b| b == b')') {
                             out.extend_from_slice(b"EXPANDED");
                             i += end + 3;
-                        }
-                        None => {
+                        } else {
                             out.extend_from_slice(b"$(");
                             i += 2;
                         }
-                    },
+                    }
                     other => {
                         out.extend_from_slice(&[b'$', other]);
                         i += 2;

@@ -8,6 +8,7 @@ pub mod dockerignore;
 pub mod env_file;
 pub mod escape;
 pub mod health;
+pub mod kubernetes;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
@@ -39,7 +40,34 @@ pub struct Artifact {
     pub contents: String,
 }
 
-/// Where the output goes relative to the app.
+/// The deployments `build` writes. The image, its build files and the health code go with
+/// every target.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Target {
+    /// Compose files and `.env.example`, for one host (the default).
+    #[default]
+    Compose,
+    /// A Kustomize layout under `deploy/k8s/`.
+    Kubernetes,
+    /// Both.
+    All,
+}
+
+impl Target {
+    /// Whether the Compose files are written.
+    #[must_use]
+    pub fn compose(self) -> bool {
+        matches!(self, Self::Compose | Self::All)
+    }
+
+    /// Whether the Kubernetes manifests are written.
+    #[must_use]
+    pub fn kubernetes(self) -> bool {
+        matches!(self, Self::Kubernetes | Self::All)
+    }
+}
+
+/// Where the output goes relative to the app, and which deployments it holds.
 #[derive(Clone, Debug)]
 pub struct Layout {
     /// The app folder (the image build context) relative to the output folder, `/`-separated
@@ -48,6 +76,13 @@ pub struct Layout {
     /// The generated Dockerfile relative to the build context (`Dockerfile` when the output
     /// folder is the app folder).
     pub dockerfile: String,
+    /// The deployments to write.
+    pub target: Target,
+    /// The registry the app's image is pushed to and pulled from (`ghcr.io/acme`), when
+    /// given: it prefixes the app's image in every deployment.
+    pub image_registry: Option<String>,
+    /// Replicas of a web service on Kubernetes, when given.
+    pub replicas: Option<u16>,
 }
 
 /// The first line of every generated file, after the format's comment marker.
@@ -93,6 +128,8 @@ const TEMPLATES: &[(&str, &str)] = &[
 fn escaping(name: &str) -> AutoEscape {
     if name.starts_with("Dockerfile") {
         AutoEscape::Custom("dockerfile".into())
+    } else if name.ends_with(".k8s.yaml.j2") {
+        AutoEscape::Custom("k8s-yaml".into())
     } else if name.ends_with(".yaml.j2") {
         AutoEscape::Custom("yaml".into())
     } else if name.starts_with("env") {
@@ -134,6 +171,9 @@ fn environment() -> Environment<'static> {
             AutoEscape::Custom(kind) if kind == "yaml" => {
                 escape::yaml(&escape::compose_literal(&text))
             }
+            // Kubernetes does not interpolate `$` in YAML; the fields where it expands
+            // `$(NAME)` get `escape::kubernetes_literal` from the backend before this.
+            AutoEscape::Custom(kind) if kind == "k8s-yaml" => escape::yaml(&text),
             AutoEscape::Custom(kind) if kind == "dockerfile" => {
                 escape::dockerfile_string("a value", &text).map_err(unsafe_value)?
             }
@@ -148,7 +188,7 @@ fn environment() -> Environment<'static> {
     env.add_filter("comment", |text: &str| {
         Value::from_safe_string(escape::comment(text))
     });
-    for (name, source) in TEMPLATES {
+    for (name, source) in TEMPLATES.iter().chain(kubernetes::TEMPLATES) {
         if let Err(e) = env.add_template(name, source) {
             tracing::error!(template = name, error = %e, "template does not parse");
         }
@@ -184,11 +224,38 @@ pub fn emit(ir: &Ir, layout: &Layout, diagnostics: &mut Diagnostics) -> Vec<Arti
     if ir.app.archetype == Archetype::Library {
         return Vec::new();
     }
+    let registered;
+    let ir = match &layout.image_registry {
+        Some(registry) => {
+            registered = with_registry(ir, registry);
+            &registered
+        }
+        None => ir,
+    };
     let mut artifacts = Vec::new();
     artifacts.extend(dockerfile::emit(ir, diagnostics));
     artifacts.extend(dockerignore::emit(ir, layout));
-    artifacts.extend(compose::emit(ir, layout, diagnostics));
-    artifacts.extend(env_file::emit(ir, diagnostics));
+    if layout.target.compose() {
+        artifacts.extend(compose::emit(ir, layout, diagnostics));
+        artifacts.extend(env_file::emit(ir, diagnostics));
+    }
     artifacts.extend(health::emit(ir, diagnostics));
+    if layout.target.kubernetes() {
+        artifacts.extend(kubernetes::emit(ir, layout, diagnostics));
+    } else {
+        kubernetes::check_unused(layout, diagnostics);
+    }
     artifacts
+}
+
+/// The IR with the app's image under `registry`, so that Compose tags and pushes the same
+/// reference Kubernetes pulls.
+fn with_registry(ir: &Ir, registry: &str) -> Ir {
+    let mut ir = ir.clone();
+    for service in &mut ir.services {
+        if service.role == crate::ir::ServiceRole::App {
+            service.image = format!("{registry}/{}", service.image);
+        }
+    }
+    ir
 }

@@ -1,0 +1,266 @@
+//! `base/configmap.yaml` and `base/secret.example.yaml`: the settings specdeploy knows, and
+//! the keys of the Secret that the operator fills in, each with what it is for and the
+//! assertions that need it. No secret value is ever written.
+
+use serde::Serialize;
+
+use super::env::{self, Source};
+use super::{BASE_DIR, Files, Names, Subject, comment, header};
+use crate::emit::{escape, verbatim};
+use crate::ir::{Ir, Service, ServiceRole, ValuePart, Variable};
+
+#[derive(Serialize)]
+struct ConfigMapContext {
+    header: minijinja::Value,
+    app: minijinja::Value,
+    secret: Option<minijinja::Value>,
+    name: String,
+    metadata_labels: Vec<(String, String)>,
+    data: Vec<ConfigEntry>,
+}
+
+#[derive(Serialize)]
+struct SecretContext {
+    header: minijinja::Value,
+    app: minijinja::Value,
+    name: String,
+    metadata_labels: Vec<(String, String)>,
+    urls: Option<minijinja::Value>,
+    example: Option<minijinja::Value>,
+    groups: Vec<SecretGroup>,
+}
+
+/// One key of the `ConfigMap`.
+#[derive(Debug, Serialize)]
+pub struct ConfigEntry {
+    /// The variable.
+    pub key: String,
+    /// Its value.
+    pub value: String,
+    /// What it is for, as comment text.
+    pub comment: minijinja::Value,
+}
+
+fn because(variable: &Variable) -> String {
+    let mut ids: Vec<&str> = variable
+        .provenance
+        .iter()
+        .filter_map(|p| p.assertion.as_deref())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        String::new()
+    } else {
+        format!(" Needed by {}.", ids.join(", "))
+    }
+}
+
+fn describe(variable: &Variable, more: &str) -> minijinja::Value {
+    verbatim(escape::comment(&format!(
+        "{}{more}{}",
+        variable.description,
+        because(variable)
+    )))
+}
+
+/// The `ConfigMap`'s data: every setting of the app that has a value specdeploy knows.
+#[must_use]
+pub fn config_data(ir: &Ir, service: &Service) -> Vec<ConfigEntry> {
+    env::app_variables(ir, service)
+        .filter_map(|v| match env::source(v, ir) {
+            Source::Config(value) => Some(ConfigEntry {
+                key: v.name.clone(),
+                value,
+                comment: describe(v, ""),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+/// A key of the example Secret.
+#[derive(Debug, Serialize)]
+pub struct SecretEntry {
+    /// The key.
+    pub key: String,
+    /// What to put there, as comment text.
+    pub comment: minijinja::Value,
+}
+
+/// The keys of the example Secret, by the overlays that read them.
+#[derive(Debug, Serialize)]
+pub struct SecretGroup {
+    /// Which overlays read the keys, as comment text.
+    pub title: minijinja::Value,
+    /// The keys.
+    pub entries: Vec<SecretEntry>,
+}
+
+/// How Compose writes a built value, for the comment that shows its shape.
+fn shape(parts: &[ValuePart]) -> String {
+    parts
+        .iter()
+        .map(|p| match p {
+            ValuePart::Text(t) => t.clone(),
+            ValuePart::Var(v) => format!("${{{v}}}"),
+        })
+        .collect()
+}
+
+/// The keys the manifests read from the Secret, in three groups: every overlay, `prod`'s
+/// connection URLs, and the in-cluster services' settings of `dev`.
+#[must_use]
+pub fn secret_groups(ir: &Ir, service: &Service, names: &Names) -> Vec<SecretGroup> {
+    let mut every = Vec::new();
+    let mut prod = Vec::new();
+    for v in env::app_variables(ir, service) {
+        match (env::source(v, ir), &v.compose_value) {
+            (Source::Secret, _) => {
+                let more = if v.secret {
+                    ""
+                } else {
+                    " Not secret, but required and without a default."
+                };
+                every.push(SecretEntry {
+                    key: v.name.clone(),
+                    comment: describe(v, more),
+                });
+            }
+            (Source::Connection, Some(parts)) => prod.push(SecretEntry {
+                key: v.name.clone(),
+                comment: describe(
+                    v,
+                    &format!(" Compose's value, for the shape: {}.", shape(parts)),
+                ),
+            }),
+            _ => {}
+        }
+    }
+
+    // The dev overlay's containers read from the Secret whatever their built values refer to
+    // that is not there already.
+    let mut dev_env = env::dev(ir, service, names);
+    for backing in ir.services.iter().filter(|s| s.role != ServiceRole::App) {
+        dev_env.extend(env::settings(ir, backing, names));
+    }
+    let mut dev_keys: Vec<&str> = Vec::new();
+    for key in dev_env
+        .iter()
+        .filter_map(|e| e.secret.as_ref().map(|r| r.key.as_str()))
+    {
+        if !dev_keys.contains(&key) && !every.iter().chain(&prod).any(|e| e.key == key) {
+            dev_keys.push(key);
+        }
+    }
+    let dev: Vec<SecretEntry> = dev_keys
+        .into_iter()
+        .filter_map(|key| ir.variable(key))
+        .map(|v| SecretEntry {
+            key: v.name.clone(),
+            comment: describe(v, ""),
+        })
+        .collect();
+
+    [
+        ("read in every overlay", every),
+        (
+            "overlays/prod: connection URLs of the managed services",
+            prod,
+        ),
+        (
+            "overlays/dev: settings of the in-cluster services, which the URLs are built from",
+            dev,
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, entries)| !entries.is_empty())
+    .map(|(title, entries)| SecretGroup {
+        title: verbatim(title.to_owned()),
+        entries,
+    })
+    .collect()
+}
+
+/// An example of a URL the dev overlay builds, for the example Secret's header: one that
+/// refers to other variables when there is one.
+#[must_use]
+pub fn dev_example(ir: &Ir, service: &Service, names: &Names) -> Option<String> {
+    let built: Vec<String> = env::dev(ir, service, names)
+        .into_iter()
+        .filter(|e| {
+            ir.variable(&e.name)
+                .is_some_and(|v| env::source(v, ir) == Source::Connection)
+        })
+        .filter_map(|e| e.value.map(|value| format!("{}={value}", e.name)))
+        .collect();
+    built
+        .iter()
+        .find(|b| b.contains("$("))
+        .or(built.first())
+        .cloned()
+}
+
+/// Renders the `ConfigMap` and, when any key is read from the Secret, the example Secret;
+/// returns whether it did.
+pub fn emit(subject: &Subject<'_>, files: &mut Files<'_>) -> bool {
+    let Subject {
+        ir,
+        service,
+        names,
+        labels,
+        ..
+    } = subject;
+    let connections: Vec<String> = ir
+        .variables
+        .iter()
+        .filter(|v| {
+            service.environment.contains(&v.name) && env::source(v, ir) == Source::Connection
+        })
+        .map(|v| v.name.clone())
+        .collect();
+    let groups = secret_groups(ir, service, names);
+    let keys: usize = groups.iter().map(|g| g.entries.len()).sum();
+    let has_secret = keys > 0;
+    let config = config_data(ir, service);
+    let config_count = config.len();
+    files.add(
+        BASE_DIR,
+        "configmap.yaml",
+        "k8s/configmap.k8s.yaml.j2",
+        ConfigMapContext {
+            header: header(),
+            app: comment(&ir.app.name),
+            secret: has_secret.then(|| comment(&names.secret)),
+            name: names.config.clone(),
+            metadata_labels: labels.clone(),
+            data: config,
+        },
+        format!(
+            "Kubernetes: the {config_count} settings of {} that are not secret",
+            ir.app.name
+        ),
+    );
+    if has_secret {
+        files.add(
+            BASE_DIR,
+            "secret.example.yaml",
+            "k8s/secret.example.k8s.yaml.j2",
+            SecretContext {
+                header: header(),
+                app: comment(&ir.app.name),
+                name: names.secret.clone(),
+                metadata_labels: labels.clone(),
+                urls: (!connections.is_empty()).then(|| comment(&connections.join(", "))),
+                example: dev_example(ir, service, names).map(|e| comment(&e)),
+                groups,
+            },
+            format!(
+                "example of the Secret {}: the {keys} keys the manifests read, every value empty; kustomize never applies it",
+                names.secret
+            ),
+        );
+    }
+
+    has_secret
+}

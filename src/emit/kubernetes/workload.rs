@@ -1,0 +1,365 @@
+//! The app's workload in `base/`: a Deployment with its Service and, for several replicas,
+//! a `PodDisruptionBudget`; a `CronJob` or a Job for a pipeline; a suspended Job for a CLI
+//! tool. One container, probed, paused before SIGTERM, non-root and read-only.
+
+use serde::Serialize;
+
+use super::env;
+use super::pod::{self, Container, ContainerPort, Mount, Pod, Probe, User};
+use super::settings::DEFAULT_REPLICAS;
+use super::{BASE_DIR, Files, Subject, comment, header};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::emit::Layout;
+use crate::images;
+use crate::ir::Ir;
+use crate::model::Archetype;
+use crate::passes::services::{LIVENESS_PATH, READINESS_PATH};
+
+/// Retries of a failed pipeline run.
+pub const PIPELINE_BACKOFF_LIMIT: u32 = 2;
+
+/// What the app runs as on Kubernetes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Workload {
+    /// A web service: replicas behind a Service.
+    Deployment,
+    /// A pipeline with a schedule.
+    CronJob,
+    /// A pipeline without one, which runs once; or a CLI tool, suspended until resumed.
+    Job,
+}
+
+impl Workload {
+    /// What `ir`'s app runs as.
+    #[must_use]
+    pub fn of(ir: &Ir) -> Self {
+        match ir.app.archetype {
+            Archetype::WebService => Self::Deployment,
+            Archetype::DataPipeline if ir.app.schedule.is_some() => Self::CronJob,
+            _ => Self::Job,
+        }
+    }
+
+    /// The object's kind.
+    #[must_use]
+    pub fn kind(self) -> &'static str {
+        match self {
+            Self::Deployment => "Deployment",
+            Self::CronJob => "CronJob",
+            Self::Job => "Job",
+        }
+    }
+
+    /// The file it goes in.
+    #[must_use]
+    pub fn file(self) -> &'static str {
+        match self {
+            Self::Deployment => "deployment.yaml",
+            Self::CronJob => "cronjob.yaml",
+            Self::Job => "job.yaml",
+        }
+    }
+
+    /// Where the app container's environment is, for the dev overlay's patch.
+    #[must_use]
+    pub fn env_path(self) -> &'static str {
+        match self {
+            Self::CronJob => "/spec/jobTemplate/spec/template/spec/containers/0/env",
+            Self::Deployment | Self::Job => "/spec/template/spec/containers/0/env",
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct DeploymentContext {
+    header: minijinja::Value,
+    about: minijinja::Value,
+    name: String,
+    metadata_labels: Vec<(String, String)>,
+    selector: Vec<(String, String)>,
+    replicas: u16,
+    replicas_why: minijinja::Value,
+    pod: Pod,
+}
+
+#[derive(Serialize)]
+struct ServiceContext {
+    header: minijinja::Value,
+    about: minijinja::Value,
+    name: String,
+    metadata_labels: Vec<(String, String)>,
+    selector: Vec<(String, String)>,
+    ports: Vec<ContainerPort>,
+}
+
+#[derive(Serialize)]
+struct BudgetContext {
+    header: minijinja::Value,
+    about: minijinja::Value,
+    name: String,
+    metadata_labels: Vec<(String, String)>,
+    selector: Vec<(String, String)>,
+}
+
+#[derive(Serialize)]
+struct JobSpec {
+    suspend: bool,
+    backoff_limit: u32,
+    backoff_why: minijinja::Value,
+    pod_labels: Vec<(String, String)>,
+    pod: Pod,
+}
+
+#[derive(Serialize)]
+struct RunContext {
+    header: minijinja::Value,
+    about: minijinja::Value,
+    name: String,
+    metadata_labels: Vec<(String, String)>,
+    schedule: Option<String>,
+    job: JobSpec,
+}
+
+/// The app's container, with its probes and hardening.
+fn app_container(
+    subject: &Subject<'_>,
+    environment: Vec<env::EnvVar>,
+    diagnostics: &mut Diagnostics,
+) -> Container {
+    let Subject {
+        ir, service, names, ..
+    } = subject;
+    let web = ir.app.archetype == Archetype::WebService;
+    let probes = match (&service.health, web) {
+        (Some(health), true) => Some(pod::web_probes(health)),
+        _ => None,
+    };
+    let (startup, liveness, readiness): (Option<Probe>, Option<Probe>, Option<Probe>) = match probes
+    {
+        Some((s, l, r)) => (Some(s), Some(l), Some(r)),
+        None => (None, None, None),
+    };
+    let resources = service.resources.as_ref().and_then(|r| {
+        let quantities = pod::quantities(r);
+        if quantities.is_none() {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::UnsafeValue,
+                    format!(
+                        "the resources of {} cannot be written as Kubernetes quantities",
+                        service.name
+                    ),
+                )
+                .help(
+                    "this is a bug in specdeploy; please report it with the specs that caused it",
+                ),
+            );
+        }
+        quantities
+    });
+    Container {
+        name: names.app.clone(),
+        image: service.image.clone(),
+        args: None,
+        ports: service
+            .ports
+            .iter()
+            .map(|p| ContainerPort {
+                name: pod::HTTP_PORT_NAME.to_owned(),
+                port: p.container,
+            })
+            .collect(),
+        env: environment,
+        startup,
+        liveness,
+        readiness,
+        no_probe: service.no_health_reason.as_deref().map(comment),
+        pre_stop_seconds: web.then_some(pod::PRE_STOP_SECONDS),
+        resources,
+        hardened: true,
+        mounts: vec![Mount {
+            name: pod::TEMP_VOLUME.to_owned(),
+            path: "/tmp".to_owned(),
+        }],
+    }
+}
+
+/// The app's pod around `container`.
+fn app_pod(
+    subject: &Subject<'_>,
+    container: Container,
+    spread: Option<Vec<(String, String)>>,
+) -> Pod {
+    let Subject { ir, service, .. } = subject;
+    let web = ir.app.archetype == Archetype::WebService;
+    let image = match ir.app.archetype {
+        Archetype::CliTool => &images::DISTROLESS_CC,
+        _ => &images::BUN_SLIM,
+    };
+    Pod {
+        share_process_namespace: true,
+        restart_policy: (!web).then_some("Never"),
+        grace_seconds: if web {
+            pod::web_grace_seconds(service.stop_grace_period_s)
+        } else {
+            service.stop_grace_period_s
+        },
+        user: image.user.and_then(User::parse),
+        fs_group: None,
+        spread,
+        containers: vec![container],
+        temp_volumes: vec![pod::TEMP_VOLUME.to_owned()],
+    }
+}
+
+/// Renders the workload and returns the files the base lists.
+pub fn emit(
+    subject: &Subject<'_>,
+    workload: Workload,
+    replicas: u16,
+    layout: &Layout,
+    files: &mut Files<'_>,
+) -> Vec<String> {
+    let Subject {
+        ir,
+        service,
+        names,
+        labels,
+        selector,
+    } = subject;
+    let mut resources = vec![workload.file().to_owned()];
+    let container = app_container(subject, env::base(ir, service, names), files.diagnostics);
+    match workload {
+        Workload::Deployment => {
+            let spread = (replicas > 1).then(|| selector.clone());
+            let port = service.ports.first().map_or(0, |p| p.container);
+            files.add(
+                BASE_DIR,
+                "deployment.yaml",
+                "k8s/deployment.k8s.yaml.j2",
+                DeploymentContext {
+                    header: header(),
+                    about: comment(&format!(
+                        "{} as a web service: probes on {LIVENESS_PATH} and {READINESS_PATH}, a pause before SIGTERM, a non-root read-only container.",
+                        ir.app.name
+                    )),
+                    name: names.app.clone(),
+                    metadata_labels: labels.clone(),
+                    selector: selector.clone(),
+                    replicas,
+                    replicas_why: comment(&if layout.replicas.is_some() {
+                        "As `--replicas` says.".to_owned()
+                    } else {
+                        format!("The default, {DEFAULT_REPLICAS}; set it with `specdeploy build --replicas N`.")
+                    }),
+                    pod: app_pod(subject, container, spread),
+                },
+                format!(
+                    "Kubernetes: {} as a Deployment of {replicas}, probed on {LIVENESS_PATH} and {READINESS_PATH}",
+                    names.app
+                ),
+            );
+            files.add(
+                BASE_DIR,
+                "service.yaml",
+                "k8s/service.k8s.yaml.j2",
+                ServiceContext {
+                    header: header(),
+                    about: comment(&format!(
+                        "{} inside the cluster, on the port it listens on.",
+                        ir.app.name
+                    )),
+                    name: names.app.clone(),
+                    metadata_labels: labels.clone(),
+                    selector: selector.clone(),
+                    ports: service
+                        .ports
+                        .iter()
+                        .map(|p| ContainerPort {
+                            name: pod::HTTP_PORT_NAME.to_owned(),
+                            port: p.container,
+                        })
+                        .collect(),
+                },
+                format!("Kubernetes: the Service of {} on port {port}", names.app),
+            );
+            resources.push("service.yaml".to_owned());
+            if replicas > 1 {
+                files.add(
+                    BASE_DIR,
+                    "poddisruptionbudget.yaml",
+                    "k8s/poddisruptionbudget.k8s.yaml.j2",
+                    BudgetContext {
+                        header: header(),
+                        about: comment(&format!(
+                            "A drained or upgraded node takes at most one of the {replicas} replicas of {} at a time.",
+                            ir.app.name
+                        )),
+                        name: names.app.clone(),
+                        metadata_labels: labels.clone(),
+                        selector: selector.clone(),
+                    },
+                    format!("Kubernetes: all but one of the {replicas} replicas keep serving through node drains"),
+                );
+                resources.push("poddisruptionbudget.yaml".to_owned());
+            }
+        }
+        Workload::CronJob | Workload::Job => {
+            let cli = ir.app.archetype == Archetype::CliTool;
+            let backoff_limit = if cli { 0 } else { PIPELINE_BACKOFF_LIMIT };
+            let about = if cli {
+                format!("{} as a CLI tool: a Job to run on demand.", ir.app.name)
+            } else {
+                format!(
+                    "{} as a data pipeline: one run at a time, retried when it fails.",
+                    ir.app.name
+                )
+            };
+            let purpose = match (workload, cli) {
+                (Workload::CronJob, _) => format!(
+                    "Kubernetes: {} as a CronJob on `{}`, runs never overlap",
+                    names.app,
+                    ir.app.schedule.as_deref().unwrap_or_default()
+                ),
+                (_, true) => format!(
+                    "Kubernetes: a suspended Job that runs {} on demand",
+                    names.app
+                ),
+                _ => format!(
+                    "Kubernetes: {} as a Job of one run, retried up to {backoff_limit} times",
+                    names.app
+                ),
+            };
+            files.add(
+                BASE_DIR,
+                workload.file(),
+                if workload == Workload::CronJob {
+                    "k8s/cronjob.k8s.yaml.j2"
+                } else {
+                    "k8s/job.k8s.yaml.j2"
+                },
+                RunContext {
+                    header: header(),
+                    about: comment(&about),
+                    name: names.app.clone(),
+                    metadata_labels: labels.clone(),
+                    schedule: ir.app.schedule.clone(),
+                    job: JobSpec {
+                        suspend: cli,
+                        backoff_limit,
+                        backoff_why: comment(if cli {
+                            "A command that failed is not run again by itself: it may not be safe to repeat."
+                        } else {
+                            "A failed run is retried, one attempt at a time."
+                        }),
+                        pod_labels: labels.clone(),
+                        pod: app_pod(subject, container, None),
+                    },
+                },
+                purpose,
+            );
+        }
+    }
+
+    resources
+}
