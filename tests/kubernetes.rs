@@ -300,15 +300,26 @@ fn app_name(built: &Built) -> String {
         .to_owned()
 }
 
-/// Millicores of a Kubernetes CPU quantity.
+/// Thousandths of a decimal number of cores (`0.25` is 250).
+fn thousandths(decimal: &str) -> u64 {
+    let (whole, fraction) = decimal.split_once('.').unwrap_or((decimal, ""));
+    let whole: u64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().expect("cores")
+    };
+    let fraction: u64 = format!("{fraction:0<3}")
+        .parse()
+        .expect("a fraction of a core");
+    whole * 1000 + fraction
+}
+
+/// Millicores of a Kubernetes CPU quantity (`250m`, `1`).
 fn millicores(quantity: &str) -> u64 {
-    match quantity.strip_suffix('m') {
-        Some(milli) => milli.parse().expect("millicores"),
-        None => {
-            let cores: f64 = quantity.parse().expect("cores");
-            (cores * 1000.0).round() as u64
-        }
-    }
+    quantity.strip_suffix('m').map_or_else(
+        || thousandths(quantity),
+        |milli| milli.parse().expect("millicores"),
+    )
 }
 
 /// Bytes of a Kubernetes memory quantity.
@@ -328,7 +339,7 @@ fn bytes(quantity: &str) -> u64 {
 }
 
 fn compose_millicores(cpus: &Json) -> u64 {
-    (cpus.as_f64().expect("cpus") * 1000.0).round() as u64
+    thousandths(&cpus.to_string())
 }
 
 fn compose_bytes(memory: &Json) -> u64 {
