@@ -11,6 +11,7 @@
 
 mod checks;
 mod files;
+pub mod kubernetes;
 mod port;
 mod postgres;
 mod redis;
