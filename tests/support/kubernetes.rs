@@ -49,6 +49,13 @@ pub const DOLLARS: (&str, &str) = (
     "config POSTGRES_USER default \"app$(HOME)$$x$\"\nconfig GREETING \"Shown to users\" default \"costs $(PRICE) or $$5\"\n",
 );
 
+/// More backing services for the web service: with the corpus's Redis and PostgreSQL, the
+/// pipeline's Kafka and the `.spec` fixture's NATS, every technology is built.
+pub const MORE_NEEDS: (&str, &str) = (
+    "specs/more.spec",
+    "needs queue rabbitmq because A-004\nneeds object storage s3 because A-004\n",
+);
+
 /// The corpus web service.
 pub const WEB: Variant = plain("web-service");
 /// The corpus CLI tool.
@@ -88,7 +95,16 @@ pub const WITH_DOLLARS: Variant = Variant {
     args: &[],
 };
 
-/// Every buildable fixture, the scheduled pipeline, the flags, and values full of `$`.
+/// The web service with RabbitMQ and S3-compatible storage too.
+pub const MORE_BACKING: Variant = Variant {
+    name: "more backing services",
+    fixture: "web-service",
+    add: &[MORE_NEEDS],
+    args: &[],
+};
+
+/// Every buildable fixture, the scheduled pipeline, the flags, values full of `$`, and every
+/// backing technology.
 pub const VARIANTS: &[Variant] = &[
     WEB,
     CLI,
@@ -99,6 +115,7 @@ pub const VARIANTS: &[Variant] = &[
     ONE_REPLICA,
     REGISTRY,
     WITH_DOLLARS,
+    MORE_BACKING,
 ];
 
 /// A build: where the app and its artifacts are, and what `build` printed.
