@@ -145,7 +145,10 @@ mod tests {
     fn kubernetes_literals_escape_only_what_kubernetes_expands() {
         assert_eq!(kubernetes_literal("$(HOME)"), "$$(HOME)");
         assert_eq!(kubernetes_literal("$$(HOME)"), "$$$$(HOME)");
-        assert_eq!(kubernetes_literal("\"$PASSWORD\" ${PORT:-1}"), "\"$PASSWORD\" ${PORT:-1}");
+        assert_eq!(
+            kubernetes_literal("\"$PASSWORD\" ${PORT:-1}"),
+            "\"$PASSWORD\" ${PORT:-1}"
+        );
         assert_eq!(kubernetes_literal("costs 5$"), "costs 5$");
     }
 
