@@ -324,7 +324,7 @@ fn need_variables(need: &Need, ident: &str, vars: &mut Variables) {
                     value: Value::User(Some(bucket)),
                     group,
                     for_app: true,
-                    description: "Bucket the app reads and writes.",
+                    description: "Bucket the app reads and writes; create it once before the first run (locally: `mc mb` in the minio container).",
                 },
                 p,
             );
