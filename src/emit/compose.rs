@@ -229,9 +229,11 @@ fn service_context(service: &Service, ir: &Ir, layout: &Layout) -> ServiceContex
             })
             .collect(),
         healthcheck: service.health.as_ref().map(health),
-        schedule: is_app
-            .then(|| ir.app.schedule.as_ref())
-            .flatten()
+        schedule: ir
+            .app
+            .schedule
+            .as_ref()
+            .filter(|_| is_app)
             .map(|s| verbatim(escape::comment(s))),
         no_healthcheck: service
             .no_health_reason
