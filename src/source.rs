@@ -83,8 +83,13 @@ impl SourceFile {
     #[must_use]
     pub fn new(path: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
         let text: Arc<str> = text.into();
+        // A line ends at `\n`, `\r\n` or a lone `\r`.
+        let bytes = text.as_bytes();
         let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .chain(bytes.iter().enumerate().filter_map(|(i, &b)| {
+                let ends = b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+                ends.then_some(i + 1)
+            }))
             .collect();
         Self {
             path: path.into(),
@@ -104,6 +109,23 @@ impl SourceFile {
             .get(start..offset)
             .map_or(offset - start, |prefix| prefix.chars().count());
         (line + 1, column + 1)
+    }
+
+    /// The text of one-based line `line`, without its line break (empty past the end).
+    #[must_use]
+    pub fn line_text(&self, line: usize) -> &str {
+        let start = line
+            .checked_sub(1)
+            .and_then(|i| self.line_starts.get(i))
+            .copied();
+        let end = self
+            .line_starts
+            .get(line)
+            .copied()
+            .unwrap_or(self.text.len());
+        start
+            .and_then(|s| self.text.get(s..end))
+            .map_or("", |t| t.trim_end_matches(['\n', '\r']))
     }
 
     /// One-based line number of byte `offset`.
@@ -171,5 +193,14 @@ mod tests {
         assert_eq!(file.line_column(3), (2, 1));
         assert_eq!(file.line_column(5), (2, 2));
         assert_eq!(file.line_column(100), (3, 1));
+    }
+
+    #[test]
+    fn lone_carriage_returns_end_lines_too() {
+        let file = SourceFile::new("a", "a\rb\r\nc\nd");
+        assert_eq!(file.line_column(2), (2, 1));
+        assert_eq!(file.line_column(5), (3, 1));
+        assert_eq!(file.line_column(7), (4, 1));
+        assert_eq!(file.line_text(2), "b");
     }
 }

@@ -369,3 +369,30 @@ fn a_file_the_user_wrote_is_never_replaced_without_force() {
         .run()
         .assert_code(0);
 }
+
+#[test]
+fn a_diagnostic_on_a_very_long_line_prints_its_place_instead_of_a_snippet() {
+    let (_work, app) = fixture("cli-tool");
+    let manifest = serde_json::json!({
+        "archetype": "cli-tool",
+        "assertions": [{
+            "id": "A-1",
+            "natural": "x".repeat(70_000),
+            "type": "invariant",
+            "category": "structure",
+            "status": "pending"
+        }]
+    });
+    std::fs::write(app.join("specs/assertions.json"), manifest.to_string()).expect("manifest");
+    let run = Specdeploy::new().arg("check").arg(&app).run();
+    run.assert_code(0);
+    assert!(
+        run.stderr.contains("SD0301") && run.stderr.contains("at specs/assertions.json:1:"),
+        "{run}"
+    );
+    assert!(
+        run.stderr.len() < 10_000,
+        "no megabyte snippets: {} bytes",
+        run.stderr.len()
+    );
+}

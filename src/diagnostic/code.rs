@@ -93,6 +93,8 @@ codes! {
     UnusedNeedOverride = "SD0607", Warning, "a declaration's `because` names an assertion that does not exist";
     ImageProbeMissing = "SD0608", Error, "a health probe names a program the image does not have";
     IncompatibleBase = "SD0609", Error, "the runtime base image cannot run the built artifact";
+    ProseOnlyNeed = "SD0610", Note, "an assertion's text alone suggests a need, so nothing is provisioned";
+    UnsupportedTechnology = "SD0611", Warning, "the specs name a technology specdeploy does not provision";
 
     // Writing the artifacts.
     WouldOverwrite = "SD0701", Error, "an artifact would replace a file specdeploy did not write";

@@ -108,19 +108,60 @@ fn labeled(label: &Label, primary: bool) -> LabeledSpan {
     }
 }
 
-fn report(diagnostic: &Diagnostic, sources: &Sources) -> Report {
-    let primary_file = diagnostic.primary.as_ref().map(|l| l.span.file);
-    let source = primary_file.map(|id| {
-        let file = sources.get(id);
-        NamedSource::new(file.path.clone(), file.text.to_string())
-    });
-    let mut labels: Vec<LabeledSpan> = diagnostic
-        .primary
-        .iter()
-        .map(|l| labeled(l, true))
+/// Lines longer than this are not shown as snippets: a minified manifest would print
+/// megabytes, and the renderer cannot lay out columns past 65535.
+const MAX_SNIPPET_LINE: usize = 2000;
+
+/// Whether `label` can be shown as a snippet of its file.
+fn fits(label: &Label, sources: &Sources) -> bool {
+    let file = sources.get(label.span.file);
+    let first = file.line_of(label.span.start);
+    let last = file.line_of(label.span.end);
+    (first.saturating_sub(1).max(1)..=last + 1).all(|l| file.line_text(l).len() <= MAX_SNIPPET_LINE)
+}
+
+/// The text miette lays out: lone `\r` line breaks become `\n` (one byte for one, so every
+/// span stays valid), since miette counts lines by `\n` only.
+fn named_source(file: &crate::source::SourceFile) -> NamedSource<String> {
+    let bytes = file.text.as_bytes();
+    let text: String = file
+        .text
+        .char_indices()
+        .map(|(i, c)| {
+            if c == '\r' && bytes.get(i + 1) != Some(&b'\n') {
+                '\n'
+            } else {
+                c
+            }
+        })
         .collect();
+    NamedSource::new(file.path.clone(), text)
+}
+
+/// A label that cannot be a snippet, as a line of text with its place.
+fn located(label: &Label, sources: &Sources) -> String {
+    let file = sources.get(label.span.file);
+    let (line, column) = file.line_column(label.span.start);
+    format!("\n  at {}:{line}:{column}: {}", file.path, label.message)
+}
+
+fn report(diagnostic: &Diagnostic, sources: &Sources) -> Report {
+    let mut message = diagnostic.message.clone();
+    let mut shown = |label: &Label| {
+        let ok = fits(label, sources);
+        if !ok {
+            message.push_str(&located(label, sources));
+        }
+        ok
+    };
+    let primary = diagnostic.primary.as_ref().filter(|l| shown(l));
+    let secondary: Vec<&Label> = diagnostic.secondary.iter().filter(|l| shown(l)).collect();
+
+    let primary_file = primary.map(|l| l.span.file);
+    let source = primary_file.map(|id| named_source(sources.get(id)));
+    let mut labels: Vec<LabeledSpan> = primary.iter().map(|l| labeled(l, true)).collect();
     let mut related = Vec::new();
-    for label in &diagnostic.secondary {
+    for label in secondary {
         if Some(label.span.file) == primary_file {
             labels.push(labeled(label, false));
         } else {
@@ -130,14 +171,14 @@ fn report(diagnostic: &Diagnostic, sources: &Sources) -> Report {
                 code: String::new(),
                 severity: miette::Severity::Advice,
                 help: None,
-                source: Some(NamedSource::new(file.path.clone(), file.text.to_string())),
+                source: Some(named_source(file)),
                 labels: vec![labeled(label, true)],
                 related: Vec::new(),
             });
         }
     }
     Report {
-        message: diagnostic.message.clone(),
+        message,
         code: diagnostic.code.to_string(),
         severity: miette_severity(diagnostic.severity),
         help: diagnostic.help.clone(),

@@ -42,6 +42,7 @@ struct ServiceContext {
     depends_on: Vec<(String, &'static str)>,
     healthcheck: Option<Health>,
     no_healthcheck: Option<minijinja::Value>,
+    schedule: Option<minijinja::Value>,
     stop_grace_period: String,
     cpus: Option<String>,
     memory: Option<String>,
@@ -61,6 +62,7 @@ struct Context {
 struct DevContext {
     header: minijinja::Value,
     app: String,
+    image: String,
     target: &'static str,
     command: minijinja::Value,
     mount: String,
@@ -227,6 +229,12 @@ fn service_context(service: &Service, ir: &Ir, layout: &Layout) -> ServiceContex
             })
             .collect(),
         healthcheck: service.health.as_ref().map(health),
+        schedule: ir
+            .app
+            .schedule
+            .as_ref()
+            .filter(|_| is_app)
+            .map(|s| verbatim(escape::comment(s))),
         no_healthcheck: service
             .no_health_reason
             .as_ref()
@@ -290,6 +298,7 @@ pub fn emit(ir: &Ir, layout: &Layout, diagnostics: &mut Diagnostics) -> Vec<Arti
         let dev = DevContext {
             header: verbatim(HEADER.to_owned()),
             app: ir.app.name.clone(),
+            image: format!("{}:dev", ir.app.name),
             target: if ir.app.archetype == Archetype::WebService {
                 "build"
             } else {

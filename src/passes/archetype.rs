@@ -51,11 +51,10 @@ pub fn run(input: &Input<'_>, draft: &mut Draft, diagnostics: &mut Diagnostics) 
     };
     let app_decl = &input.specs.app;
     let package = input.package;
-    let version = app_decl
-        .version
-        .as_ref()
-        .or(package.version.as_ref())
-        .map_or_else(|| "0.0.0".to_owned(), |v| v.value.clone());
+    let version = version(
+        app_decl.version.as_ref().or(package.version.as_ref()),
+        diagnostics,
+    );
     let entry = app_decl.entry.as_ref().map_or_else(
         || DEFAULT_ENTRY.to_owned(),
         |e| e.value.trim_start_matches("./").to_owned(),
@@ -92,7 +91,7 @@ pub fn run(input: &Input<'_>, draft: &mut Draft, diagnostics: &mut Diagnostics) 
         archetype_provenance: provenance,
         entry,
         port,
-        schedule: app_decl.schedule.as_ref().map(|s| s.value.clone()),
+        schedule: schedule(input, archetype, diagnostics),
         lockfile,
         has_bunfig: folder.has("bunfig.toml"),
         has_tsconfig: folder.has("tsconfig.json"),
@@ -260,6 +259,71 @@ fn name(input: &Input<'_>, diagnostics: &mut Diagnostics) -> Option<String> {
         .help("use lower-case letters and digits, separated by single `-`, `_` or `.`, starting with a letter, at most 63 characters (for example `storefront-api`)"),
     );
     None
+}
+
+/// A pipeline's cron schedule, checked field by field; other archetypes run no schedule.
+fn schedule(
+    input: &Input<'_>,
+    archetype: Archetype,
+    diagnostics: &mut Diagnostics,
+) -> Option<String> {
+    let declared = input.specs.app.schedule.as_ref()?;
+    if archetype != Archetype::DataPipeline {
+        diagnostics.push(
+            Diagnostic::new(
+                Code::InvalidValue,
+                format!("a {} runs no schedule; the schedule is ignored", archetype.as_str()),
+            )
+            .at(declared.span, "ignored")
+            .help("remove the schedule, or declare the app a data pipeline: `archetype data pipeline`")
+            .severity(crate::diagnostic::Severity::Warning),
+        );
+        return None;
+    }
+    let text = declared.value.trim();
+    let fields = text.split_whitespace().count();
+    let parsed = text.parse::<croner::Cron>();
+    if text.starts_with('@') || (fields == 5 && parsed.is_ok()) {
+        return Some(text.to_owned());
+    }
+    let why = parsed
+        .err()
+        .map_or_else(|| "it needs five fields".to_owned(), |e| e.to_string());
+    diagnostics.push(
+        Diagnostic::new(
+            Code::InvalidValue,
+            format!("`{}` is not a cron schedule: {why}", declared.value.escape_debug()),
+        )
+        .at(declared.span, "not a schedule")
+        .help("write five fields, minute hour day-of-month month day-of-week, such as \"0 3 * * *\" for 03:00 every day"),
+    );
+    None
+}
+
+/// The app's version, which also tags its image. A tag holds letters, digits, `_`, `.` and
+/// `-`: a semver build suffix (`1.0.0+build.5`) keeps its meaning with `_` for `+`; anything
+/// else no tag can carry is an error at the version's place.
+fn version(declared: Option<&Located<String>>, diagnostics: &mut Diagnostics) -> String {
+    let Some(declared) = declared.filter(|v| !v.value.trim().is_empty()) else {
+        return "0.0.0".to_owned();
+    };
+    let tag = declared.value.replace('+', "_");
+    let valid = tag.len() <= 128
+        && tag.starts_with(|c: char| c.is_ascii_alphanumeric() || c == '_')
+        && tag
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
+    if !valid {
+        diagnostics.push(
+            Diagnostic::new(
+                Code::InvalidName,
+                format!("version `{}` cannot tag an image", declared.value.escape_debug()),
+            )
+            .at(declared.span, "not a valid image tag")
+            .help("use a version made of letters, digits, `.`, `-` and `+`, at most 128 characters (for example `1.4.0` or `1.4.0-rc.1`)"),
+        );
+    }
+    tag
 }
 
 /// Whether `name` can be an image name, a Compose service name and a DNS label all at once.

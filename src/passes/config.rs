@@ -68,6 +68,15 @@ pub fn database_identifier(app: &str) -> String {
 #[derive(Default)]
 struct Variables {
     by_name: BTreeMap<String, Variable>,
+    clashes: Vec<Clash>,
+}
+
+/// One variable name claimed for two roles (an API's URL and another API's key, say).
+struct Clash {
+    name: String,
+    first: String,
+    second: String,
+    span: Option<crate::source::Span>,
 }
 
 /// How a variable is set.
@@ -90,6 +99,7 @@ struct Spec<'a> {
 
 impl Variables {
     fn add(&mut self, spec: Spec<'_>, provenance: &[Provenance]) {
+        let secret = matches!(spec.value, Value::Secret);
         let entry = self.by_name.entry(spec.name.to_owned()).or_insert_with(|| {
             let (secret, default, user_supplied, compose_value) = match spec.value {
                 Value::User(default) => (false, default, true, None),
@@ -111,6 +121,14 @@ impl Variables {
                 provenance: Vec::new(),
             }
         });
+        if entry.group != spec.group || (entry.user_supplied && entry.secret != secret) {
+            self.clashes.push(Clash {
+                name: spec.name.to_owned(),
+                first: entry.group.clone(),
+                second: spec.group.to_owned(),
+                span: provenance.iter().find_map(|p| p.span),
+            });
+        }
         entry.for_app |= spec.for_app;
         for p in provenance {
             if !entry.provenance.contains(p) {
@@ -168,6 +186,25 @@ pub fn run(input: &Input<'_>, draft: &mut Draft, diagnostics: &mut Diagnostics) 
     }
     jwt_secret(input, &app_group, &mut vars);
     declared(input, &app_group, &mut vars, diagnostics);
+    for clash in std::mem::take(&mut vars.clashes) {
+        let message = if clash.first == clash.second {
+            format!(
+                "{} is both a setting and a secret of {}, so one would read the other's value",
+                clash.name, clash.first
+            )
+        } else {
+            format!(
+                "{} is claimed by both {} and {}, so one would read the other's value",
+                clash.name, clash.first, clash.second
+            )
+        };
+        let mut d = Diagnostic::new(Code::DuplicateVariable, message)
+        .help("give each URL and key its own variable (`needs api NAME with url NAME_URL and key NAME_API_KEY`)");
+        if let Some(span) = clash.span {
+            d = d.at(span, "claimed here");
+        }
+        diagnostics.push(d);
+    }
     draft.variables = vars.by_name.into_values().collect();
     draft.variables.sort_by(|a, b| {
         (a.group != app_group, &a.group, &a.name).cmp(&(b.group != app_group, &b.group, &b.name))
@@ -287,7 +324,7 @@ fn need_variables(need: &Need, ident: &str, vars: &mut Variables) {
                     value: Value::User(Some(bucket)),
                     group,
                     for_app: true,
-                    description: "Bucket the app reads and writes.",
+                    description: "Bucket the app reads and writes; create it once before the first run (locally: `mc mb` in the minio container).",
                 },
                 p,
             );
@@ -317,14 +354,17 @@ fn need_variables(need: &Need, ident: &str, vars: &mut Variables) {
         Technology::Http => {
             let name = need.name().unwrap_or("external");
             let prefix = variable_prefix(name);
+            let declared = need.provenance.iter().any(|p| p.rule == "explicit");
             let url = need
                 .url_variable
                 .clone()
                 .unwrap_or_else(|| format!("{prefix}_URL"));
-            let key = need
-                .key_variable
-                .clone()
-                .unwrap_or_else(|| format!("{prefix}_API_KEY"));
+            // A declaration that names the URL variable and no key declares a keyless API.
+            let key = match (&need.key_variable, &need.url_variable) {
+                (Some(key), _) => Some(key.clone()),
+                (None, Some(_)) if declared => None,
+                (None, _) => Some(format!("{prefix}_API_KEY")),
+            };
             let url_doc = format!("Base URL of the {name} API.");
             let key_doc = format!("Key for the {name} API.");
             vars.add(
@@ -337,16 +377,18 @@ fn need_variables(need: &Need, ident: &str, vars: &mut Variables) {
                 },
                 p,
             );
-            vars.add(
-                Spec {
-                    name: &key,
-                    value: Value::Secret,
-                    group: name,
-                    for_app: true,
-                    description: &key_doc,
-                },
-                p,
-            );
+            if let Some(key) = key {
+                vars.add(
+                    Spec {
+                        name: &key,
+                        value: Value::Secret,
+                        group: name,
+                        for_app: true,
+                        description: &key_doc,
+                    },
+                    p,
+                );
+            }
         }
     }
 }

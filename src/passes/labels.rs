@@ -44,6 +44,9 @@ pub fn run(input: &Input<'_>, draft: &mut Draft, _diagnostics: &mut Diagnostics)
         ("com.spec-driven.dafny-verified", v.dafny.clone()),
         ("com.spec-driven.tlc-verified", v.tlc.clone()),
     ]);
+    if let Some(schedule) = &app.schedule {
+        labels.push(("com.spec-driven.schedule", schedule.clone()));
+    }
     if let Some(at) = &v.verified_at {
         labels.push(("com.spec-driven.verified-at", at.clone()));
     }

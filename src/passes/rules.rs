@@ -37,6 +37,11 @@ impl Field {
     }
 }
 
+/// Rules that name only a kind (`database`, `cache`, `bucket`) are generic: in prose they
+/// make a need only when another source confirms it (a boundary, a tag, a dependency, or a
+/// word that names the technology); alone they are reported as a note, since everyday words
+/// (`a bucket list`, `a topic of discussion`) would otherwise provision services.
+///
 /// One inference rule.
 #[derive(Debug)]
 pub struct Rule {
@@ -63,21 +68,14 @@ pub const RULES: &[Rule] = &[
         kind: NeedKind::Database,
         technology: Some(Technology::Postgres),
         fields: SPEC_FIELDS,
-        phrases: &["postgres", "postgresql", "pg", "psql"],
+        phrases: &["postgres", "postgresql"],
     },
     Rule {
         id: "database.generic",
         kind: NeedKind::Database,
         technology: None,
         fields: SPEC_FIELDS,
-        phrases: &[
-            "database",
-            "db",
-            "persistence",
-            "persisted",
-            "persistent",
-            "sql",
-        ],
+        phrases: &["database", "db", "persistence", "persisted", "persistent"],
     },
     Rule {
         id: "database.client",
@@ -134,7 +132,7 @@ pub const RULES: &[Rule] = &[
         kind: NeedKind::Queue,
         technology: Some(Technology::RabbitMq),
         fields: SPEC_FIELDS,
-        phrases: &["rabbitmq", "rabbit", "amqp"],
+        phrases: &["rabbitmq", "amqp"],
     },
     Rule {
         id: "queue.nats",
@@ -200,7 +198,14 @@ pub const RULES: &[Rule] = &[
         kind: NeedKind::ObjectStorage,
         technology: Some(Technology::S3),
         fields: SPEC_FIELDS,
-        phrases: &["s3", "object storage", "bucket", "minio", "blob storage"],
+        phrases: &["s3", "minio"],
+    },
+    Rule {
+        id: "object-storage.generic",
+        kind: NeedKind::ObjectStorage,
+        technology: None,
+        fields: SPEC_FIELDS,
+        phrases: &["object storage", "bucket", "blob storage"],
     },
     Rule {
         id: "object-storage.client",
@@ -227,6 +232,21 @@ pub const RULES: &[Rule] = &[
             "webhook endpoint",
         ],
     },
+];
+
+/// Technologies of a kind specdeploy does not provision. An item that names one of them never
+/// makes a need of that kind from generic words (`the MySQL database` is not PostgreSQL).
+pub const OTHER_TECHNOLOGIES: &[(&str, NeedKind, &str)] = &[
+    ("mysql", NeedKind::Database, "MySQL"),
+    ("mariadb", NeedKind::Database, "MariaDB"),
+    ("sqlite", NeedKind::Database, "SQLite"),
+    ("mongodb", NeedKind::Database, "MongoDB"),
+    ("mongo", NeedKind::Database, "MongoDB"),
+    ("dynamodb", NeedKind::Database, "DynamoDB"),
+    ("cassandra", NeedKind::Database, "Cassandra"),
+    ("memcached", NeedKind::Cache, "Memcached"),
+    ("sqs", NeedKind::Queue, "Amazon SQS"),
+    ("gcs", NeedKind::ObjectStorage, "Google Cloud Storage"),
 ];
 
 /// The technology a queue gets when the specs name none: Redis streams, since it needs only

@@ -294,6 +294,9 @@ fn backing_service(technology: Technology, ident: &str) -> Service {
                 ("KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR", "1"),
                 ("KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR", "1"),
                 ("KAFKA_TRANSACTION_STATE_LOG_MIN_ISR", "1"),
+                // With any setting given, the image drops its defaults: keep the log on the
+                // volume, not in the container.
+                ("KAFKA_LOG_DIRS", "/var/lib/kafka/data"),
             ]
             .iter()
             .map(|(k, v)| ((*k).to_owned(), vec![ValuePart::Text((*v).to_owned())]))

@@ -10,6 +10,9 @@ pub struct Word {
     pub start: usize,
     /// Byte offset one past its end.
     pub end: usize,
+    /// Which clause of the text the word is in: `.`, `;`, `!` and `?` end a clause, so a
+    /// negation in one clause never reaches into the next.
+    pub clause: usize,
 }
 
 /// The words of `text`: runs of letters and digits, lower-cased.
@@ -17,27 +20,32 @@ pub struct Word {
 pub fn split(text: &str) -> Vec<Word> {
     let mut words = Vec::new();
     let mut start = None;
+    let mut clause = 0;
     for (i, c) in text.char_indices() {
         match (c.is_alphanumeric(), start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
-                words.push(word(text, s, i));
+                words.push(word(text, s, i, clause));
                 start = None;
             }
             _ => {}
         }
+        if matches!(c, '.' | ';' | '!' | '?') {
+            clause += 1;
+        }
     }
     if let Some(s) = start {
-        words.push(word(text, s, text.len()));
+        words.push(word(text, s, text.len(), clause));
     }
     words
 }
 
-fn word(text: &str, start: usize, end: usize) -> Word {
+fn word(text: &str, start: usize, end: usize, clause: usize) -> Word {
     Word {
         text: text[start..end].to_lowercase(),
         start,
         end,
+        clause,
     }
 }
 
@@ -59,15 +67,45 @@ pub fn find(words: &[Word], phrase: &str) -> Option<usize> {
 /// Words that negate what follows them closely (`does not use a cache`).
 const NEGATIONS: &[&str] = &[
     "not", "no", "never", "without", "nor", "instead", "cannot", "doesn", "don", "isn", "aren",
-    "won", "mustn", "shouldn",
+    "won", "mustn", "shouldn", "nothing", "none",
 ];
 
-/// Whether one of the three words before `index` negates it.
+/// Words that, after `is not` or `are never`, say the thing is absent (`Redis is not used`).
+const ABSENT: &[&str] = &[
+    "used",
+    "needed",
+    "required",
+    "involved",
+    "present",
+    "available",
+];
+
+/// Whether the phrase of `len` words at `index` is negated: by one of the four words before
+/// it (`never talks to a Postgres database`), or by what follows it (`Redis is not used`).
 #[must_use]
-pub fn negated(words: &[Word], index: usize) -> bool {
-    words[index.saturating_sub(3)..index]
+pub fn negated(words: &[Word], index: usize, len: usize) -> bool {
+    let clause = words[index].clause;
+    let before = words[index.saturating_sub(4)..index]
         .iter()
-        .any(|w| NEGATIONS.contains(&w.text.as_str()))
+        .any(|w| w.clause == clause && NEGATIONS.contains(&w.text.as_str()));
+    let after: Vec<&str> = words
+        .iter()
+        .skip(index + len)
+        .take_while(|w| w.clause == clause)
+        .take(4)
+        .map(|w| w.text.as_str())
+        .collect();
+    let absent = match after.as_slice() {
+        [copula, negation, state, ..] | [copula, negation, _, state, ..]
+            if matches!(*copula, "is" | "are" | "was" | "were" | "isn" | "aren")
+                && NEGATIONS.contains(negation)
+                || matches!(*copula, "isn" | "aren") =>
+        {
+            ABSENT.contains(state) || ABSENT.contains(negation)
+        }
+        _ => false,
+    };
+    before || absent
 }
 
 #[cfg(test)]
@@ -87,7 +125,14 @@ mod tests {
         let words = split("The service does not use a Redis cache");
         let at = find(&words, "redis cache").expect("found");
         assert_eq!(words[at].text, "redis");
-        assert!(negated(&words, at));
+        assert!(negated(&words, at, 2));
+        let words = split("Redis is not used; Kafka messages are never lost");
+        assert!(negated(&words, 0, 1), "Redis is not used");
+        let kafka = find(&words, "kafka").expect("found");
+        assert!(
+            !negated(&words, kafka, 1),
+            "never lost does not negate Kafka"
+        );
         assert!(find(&words, "cache redis").is_none());
     }
 }
