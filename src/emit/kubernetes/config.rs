@@ -211,14 +211,7 @@ pub fn emit(subject: &Subject<'_>, files: &mut Files<'_>) -> bool {
         labels,
         ..
     } = subject;
-    let connections: Vec<String> = ir
-        .variables
-        .iter()
-        .filter(|v| {
-            service.environment.contains(&v.name) && env::source(v, ir) == Source::Connection
-        })
-        .map(|v| v.name.clone())
-        .collect();
+    let connections = env::connections(ir, service);
     let groups = secret_groups(ir, service, names);
     let keys: usize = groups.iter().map(|g| g.entries.len()).sum();
     let has_secret = keys > 0;

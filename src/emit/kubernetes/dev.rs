@@ -58,12 +58,8 @@ fn container(ir: &Ir, service: &Service, names: &Names, technology: Technology) 
         environment.push(EnvVar::literal("PGDATA", "/var/lib/postgresql/data/pgdata"));
     }
     let probes = match (&service.health, ports.first()) {
-        (Some(health), Some(port)) => Some(pod::backing_probes(health, &port.name)),
-        _ => None,
-    };
-    let (startup, liveness, readiness) = match probes {
-        Some((s, l, r)) => (Some(s), Some(l), Some(r)),
-        None => (None, None, None),
+        (Some(health), Some(port)) => pod::backing_probes(health, &port.name),
+        _ => pod::Probes::default(),
     };
     Container {
         name: service.name.clone(),
@@ -78,9 +74,9 @@ fn container(ir: &Ir, service: &Service, names: &Names, technology: Technology) 
         }),
         ports,
         env: environment,
-        startup,
-        liveness,
-        readiness,
+        startup: probes.startup,
+        liveness: probes.liveness,
+        readiness: probes.readiness,
         no_probe: service
             .no_health_reason
             .as_ref()

@@ -123,6 +123,15 @@ pub fn app_variables<'a>(ir: &'a Ir, service: &'a Service) -> impl Iterator<Item
         .filter_map(move |name| ir.variable(name))
 }
 
+/// The app's connections to backing services, in the app's order.
+#[must_use]
+pub fn connections<'a>(ir: &'a Ir, service: &'a Service) -> Vec<&'a str> {
+    app_variables(ir, service)
+        .filter(|v| source(v, ir) == Source::Connection)
+        .map(|v| v.name.as_str())
+        .collect()
+}
+
 /// The app's environment in `base/`: the `ConfigMap` and the Secret, nothing else.
 #[must_use]
 pub fn base(ir: &Ir, service: &Service, names: &Names) -> Vec<EnvVar> {

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use super::env::{self, EnvVar, Source};
+use super::env::{self, EnvVar};
 use super::workload::Workload;
 use super::{BASE_DIR, Files, PROD_DIR, Subject, comment, dev, header};
 use crate::ir::ServiceRole;
@@ -157,15 +157,7 @@ pub fn prod(subject: &Subject<'_>, secret: bool, files: &mut Files<'_>) {
     let Subject {
         ir, service, names, ..
     } = subject;
-    let connections: Vec<&str> = service
-        .environment
-        .iter()
-        .filter(|name| {
-            ir.variable(name)
-                .is_some_and(|v| env::source(v, ir) == Source::Connection)
-        })
-        .map(String::as_str)
-        .collect();
+    let connections = env::connections(ir, service);
     files.add(
         PROD_DIR,
         "kustomization.yaml",

@@ -85,6 +85,17 @@ pub struct Probe {
     pub failure_threshold: u32,
 }
 
+/// The three probes of a container, each when it has one.
+#[derive(Clone, Debug, Default)]
+pub struct Probes {
+    /// Holds the others back until it first succeeds.
+    pub startup: Option<Probe>,
+    /// Restarts the container.
+    pub liveness: Option<Probe>,
+    /// Gates traffic.
+    pub readiness: Option<Probe>,
+}
+
 /// A container port.
 #[derive(Clone, Debug, Serialize)]
 pub struct ContainerPort {
@@ -271,7 +282,7 @@ fn http(why: &str, path: &str, period: u32, timeout: u32, failures: u32) -> Prob
 /// The probes of a web service: startup and liveness on the liveness path, readiness on its
 /// own path, all on the container's port; liveness keeps Compose's timing.
 #[must_use]
-pub fn web_probes(health: &HealthCheck) -> (Probe, Probe, Probe) {
+pub fn web_probes(health: &HealthCheck) -> Probes {
     let startup = http(
         &format!(
             "Until {LIVENESS_PATH} first answers (up to {STARTUP_WINDOW_SECONDS}s) the other probes wait, so a slow start does not trip liveness."
@@ -299,14 +310,18 @@ pub fn web_probes(health: &HealthCheck) -> (Probe, Probe, Probe) {
         CHECK_TIMEOUT_MS.div_ceil(1000) + 1,
         READINESS_FAILURES,
     );
-    (startup, liveness, readiness)
+    Probes {
+        startup: Some(startup),
+        liveness: Some(liveness),
+        readiness: Some(readiness),
+    }
 }
 
 /// The probes of a backing service: its Compose check gates startup (for as long as
 /// Compose's start period and retries allow) and readiness; liveness only asks whether the
 /// port accepts connections, so a slow check never restarts a database.
 #[must_use]
-pub fn backing_probes(health: &HealthCheck, port: &str) -> (Probe, Probe, Probe) {
+pub fn backing_probes(health: &HealthCheck, port: &str) -> Probes {
     let command: Vec<String> = match &health.probe {
         IrProbe::Exec(args) => args.clone(),
         IrProbe::Shell(line) => vec!["sh".to_owned(), "-c".to_owned(), line.clone()],
@@ -346,7 +361,11 @@ pub fn backing_probes(health: &HealthCheck, port: &str) -> (Probe, Probe, Probe)
         timeout: health.timeout_s,
         failure_threshold: BACKING_LIVENESS_FAILURES,
     };
-    (startup, liveness, readiness)
+    Probes {
+        startup: Some(startup),
+        liveness: Some(liveness),
+        readiness: Some(readiness),
+    }
 }
 
 #[cfg(test)]

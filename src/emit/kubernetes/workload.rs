@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::env;
-use super::pod::{self, Container, ContainerPort, Mount, Pod, Probe, User};
+use super::pod::{self, Container, ContainerPort, Mount, Pod, User};
 use super::settings::DEFAULT_REPLICAS;
 use super::{BASE_DIR, Files, Subject, comment, header};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -131,13 +131,8 @@ fn app_container(
     } = subject;
     let web = ir.app.archetype == Archetype::WebService;
     let probes = match (&service.health, web) {
-        (Some(health), true) => Some(pod::web_probes(health)),
-        _ => None,
-    };
-    let (startup, liveness, readiness): (Option<Probe>, Option<Probe>, Option<Probe>) = match probes
-    {
-        Some((s, l, r)) => (Some(s), Some(l), Some(r)),
-        None => (None, None, None),
+        (Some(health), true) => pod::web_probes(health),
+        _ => pod::Probes::default(),
     };
     let resources = service.resources.as_ref().and_then(|r| {
         let quantities = pod::quantities(r);
@@ -170,9 +165,9 @@ fn app_container(
             })
             .collect(),
         env: environment,
-        startup,
-        liveness,
-        readiness,
+        startup: probes.startup,
+        liveness: probes.liveness,
+        readiness: probes.readiness,
         no_probe: service.no_health_reason.as_deref().map(comment),
         pre_stop_seconds: web.then_some(pod::PRE_STOP_SECONDS),
         resources,
