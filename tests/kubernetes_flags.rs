@@ -62,23 +62,28 @@ fn replicas_and_registry_come_from_the_flags() {
 }
 
 #[test]
-fn the_registry_must_be_a_registry() {
+fn flag_values_kubernetes_cannot_use_are_usage_errors() {
     let work = tempfile::tempdir().expect("temp dir");
-    let run = Specdeploy::new()
-        .arg("build")
-        .arg(fixtures().join("web-service/app"))
-        .arg("--out")
-        .arg(work.path())
-        .args(["--target", "k8s", "--image-registry", "ghcr.io/Acme:v1"])
-        .run();
-    run.assert_code(2);
-    assert!(run.stderr.contains("is not a registry"), "{run}");
-    assert!(
-        std::fs::read_dir(work.path())
-            .expect("out")
-            .next()
-            .is_none()
-    );
+    let app = work.path().join("app");
+    copy_dir(&fixtures().join("web-service/app"), &app);
+    let out = work.path().join("out");
+    for (flags, says) in [
+        (["--image-registry", "ghcr.io/Acme:v1"], "is not a registry"),
+        (["--image-registry", "ghcr.io//acme"], "is not a registry"),
+        (["--replicas", "0"], "--replicas"),
+        (["--target", "swarm"], "--target"),
+    ] {
+        let run = Specdeploy::new()
+            .arg("build")
+            .arg(&app)
+            .arg("--out")
+            .arg(&out)
+            .args(flags)
+            .run();
+        run.assert_code(2);
+        assert!(run.stderr.contains(says), "{run}");
+        assert!(!out.exists(), "{flags:?} wrote files");
+    }
 }
 
 #[test]
