@@ -13,6 +13,10 @@
 //! 5. [`emit`] renders the IR into artifacts;
 //! 6. [`write`] puts them on disk (the only module that writes files).
 //!
+//! Beside the pipeline, [`verify`] reads what Dafny and TLC say about the formal models and
+//! keeps their verdicts in a record that the [`passes::verification`] pass trusts only while
+//! each model's hash matches; `specdeploy verify` runs the tools.
+//!
 //! Problems are collected as [`diagnostic::Diagnostic`]s by every stage.
 
 pub mod app;
@@ -31,4 +35,5 @@ pub mod merge;
 pub mod model;
 pub mod passes;
 pub mod source;
+pub mod verify;
 pub mod write;
