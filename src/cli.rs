@@ -38,6 +38,10 @@ pub struct Cli {
     /// Pending, proposed, deferred and denied assertions are errors.
     #[arg(long, global = true)]
     pub require_confirmed: bool,
+    /// Formal models that are not verified (no verdict, changed since it, or failing) are
+    /// errors.
+    #[arg(long, global = true)]
+    pub require_verified: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -84,6 +88,9 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
     },
+    /// Run Dafny and TLC on the formal models (or read their logs) and record the verdicts in
+    /// specs/.specdeploy/verification.json.
+    Verify(crate::verify::command::VerifyArgs),
 }
 
 /// Diagnostic output format.
@@ -165,6 +172,7 @@ fn init_logging() {
 pub fn run(cli: &Cli) -> u8 {
     let options = Options {
         require_confirmed: cli.require_confirmed,
+        require_verified: cli.require_verified,
         source_date_epoch: std::env::var("SOURCE_DATE_EPOCH")
             .ok()
             .and_then(|v| v.trim().parse().ok()),
@@ -205,6 +213,50 @@ pub fn run(cli: &Cli) -> u8 {
                 image_registry: image_registry.clone(),
             },
         ),
+        Command::Verify(args) => verify(cli, args, options),
+    }
+}
+
+/// Runs the verifiers, then reports their verdicts through the same analysis `build` runs.
+/// A failure of a model this run checked is an error; exit code 2 when a tool is missing.
+fn verify(cli: &Cli, args: &crate::verify::command::VerifyArgs, options: Options) -> u8 {
+    let session = crate::verify::command::verify(args, std::io::stderr().is_terminal());
+    let compilation = analyse(&args.app_dir, options, None);
+    let checked: Vec<&str> = session.checked().collect();
+    let mut diagnostics = Diagnostics::new();
+    for d in compilation.diagnostics.clone() {
+        let about_checked = d.primary.as_ref().is_some_and(|label| {
+            let path = &compilation.folder.sources.get(label.span.file).path;
+            checked.iter().any(|c| {
+                c == path
+                    || c.strip_suffix(".tla")
+                        .is_some_and(|s| *path == format!("{s}.cfg"))
+            })
+        });
+        let promote = about_checked
+            && matches!(
+                d.code,
+                Code::StaleVerification | Code::VerificationFailed | Code::NeverVerified
+            );
+        diagnostics.push(if promote {
+            d.severity(Severity::Error)
+        } else {
+            d
+        });
+    }
+    diagnostics.extend(session.diagnostics.clone());
+    if cli.deny_warnings {
+        diagnostics.deny_warnings();
+    }
+    report(cli, &diagnostics, &compilation.folder.sources);
+    print_stdout(&match cli.message_format {
+        MessageFormat::Human => session.human(),
+        MessageFormat::Json => session.json(),
+    });
+    if diagnostics.has_errors() {
+        exit_code(&diagnostics)
+    } else {
+        EXIT_OK
     }
 }
 
@@ -285,6 +337,8 @@ fn exit_code(diagnostics: &Diagnostics) -> u8 {
                     | Code::InputTooLarge
                     | Code::NotUtf8
                     | Code::WouldOverwrite
+                    | Code::VerifierMissing
+                    | Code::UnusableLog
             )
     });
     if io { EXIT_USAGE } else { EXIT_SPEC_ERRORS }
@@ -445,7 +499,11 @@ fn build(
                 }
             }
         }
-        print_summary(cli, &lines);
+        print_summary(
+            cli,
+            &lines,
+            compilation.ir.as_ref().map(|ir| &ir.verification),
+        );
     });
     match failure {
         Some(message) => io_error(cli, message),
@@ -462,7 +520,11 @@ fn io_error(cli: &Cli, message: String) -> u8 {
     EXIT_USAGE
 }
 
-fn print_summary(cli: &Cli, lines: &[(PathBuf, &crate::emit::Artifact, Outcome)]) {
+fn print_summary(
+    cli: &Cli,
+    lines: &[(PathBuf, &crate::emit::Artifact, Outcome)],
+    verification: Option<&crate::ir::VerificationSummary>,
+) {
     let verb = |o: Outcome| match o {
         Outcome::Created => "created",
         Outcome::Updated => "updated",
@@ -481,7 +543,8 @@ fn print_summary(cli: &Cli, lines: &[(PathBuf, &crate::emit::Artifact, Outcome)]
                 })
             })
             .collect();
-        print_stdout(&(serde_json::json!({ "artifacts": entries }).to_string() + "\n"));
+        let document = serde_json::json!({ "artifacts": entries, "verification": verification });
+        print_stdout(&(document.to_string() + "\n"));
         return;
     }
     if lines.is_empty() {
@@ -502,6 +565,13 @@ fn print_summary(cli: &Cli, lines: &[(PathBuf, &crate::emit::Artifact, Outcome)]
                 artifact.purpose
             ),
         );
+    }
+    if let Some(v) = verification.filter(|v| !v.models.is_empty()) {
+        let _ = std::fmt::Write::write_fmt(
+            &mut text,
+            format_args!("Labels say {}:\n", crate::verify::summary::verdicts(v)),
+        );
+        text.push_str(&crate::verify::summary::human(v, "  "));
     }
     print_stdout(&text);
 }

@@ -231,5 +231,6 @@ pub fn human(ir: &Ir, sources: &Sources) -> String {
         "\nVerification: {} assertions, {} confirmed; Dafny {}, TLC {}",
         summary.assertions, summary.confirmed, summary.dafny, summary.tlc
     );
+    out.push_str(&crate::verify::summary::human(summary, "  "));
     out
 }

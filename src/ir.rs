@@ -267,6 +267,43 @@ pub struct VerificationSummary {
     pub dafny_models: Vec<String>,
     /// TLA+ model files found (with a `.cfg`).
     pub tla_models: Vec<String>,
+    /// Each model's standing in the verification record, in path order.
+    pub models: Vec<ModelVerification>,
+}
+
+/// Where one formal model stands, from the verification record.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ModelVerification {
+    /// The model's path relative to the app folder.
+    pub file: String,
+    /// The tool that checks it: `dafny` or `tlc`.
+    pub tool: String,
+    /// `verified`, `failed`, `stale` (changed since its verdict) or `unverified` (no
+    /// verdict).
+    pub status: String,
+    /// The tool's version, when the record has a verdict.
+    pub tool_version: Option<String>,
+    /// When the tool ran, from the record.
+    pub ran_at: Option<String>,
+    /// Why it failed (`invariant`, `verification-error`), when it failed.
+    pub failure: Option<String>,
+    /// The tool's counts in a few words (`5 verified, 0 errors`).
+    pub counts: Option<String>,
+    /// The problems the tool reported, each with the assertions whose `formalSpec` covers it.
+    pub problems: Vec<VerificationProblem>,
+}
+
+/// A problem a verifier reported, tied back to assertions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct VerificationProblem {
+    /// The tool's message.
+    pub message: String,
+    /// The property TLC names, when it names one.
+    pub property: Option<String>,
+    /// The line of the model it points at, when it has one.
+    pub line: Option<u32>,
+    /// Ids of the assertions whose `formalSpec` line range covers it.
+    pub assertions: Vec<String>,
 }
 
 /// The lockfile the app has.

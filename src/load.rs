@@ -1,13 +1,16 @@
 //! Reads an app folder: the only place specdeploy reads the user's files.
 //!
 //! Everything read is put in the [`Sources`] table so diagnostics can point into it; files
-//! that cannot be read become diagnostics, never panics.
+//! that cannot be read become diagnostics, never panics. Formal models are read for their
+//! SHA-256 as well, with the verification record that holds their verdicts, and the verifier
+//! logs that `specdeploy verify` is given are read here too.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Sources, Span};
+use crate::verify::{self, ConfigFile, ModelFile};
 
 /// The largest input file read, in bytes (a manifest of 100,000 assertions is about 25 MB).
 pub const MAX_FILE_BYTES: u64 = 64 * 1024 * 1024;
@@ -41,6 +44,11 @@ pub struct AppFolder {
     pub files: BTreeSet<String>,
     /// Whether a `specs/` folder exists.
     pub has_specs_dir: bool,
+    /// The formal models (`specs/dafny/**/*.dfy`, `specs/tla/**/*.tla` with a `.cfg`) and
+    /// the hashes of their bytes, in path order.
+    pub models: Vec<ModelFile>,
+    /// The verification record `specs/.specdeploy/verification.json`, if present.
+    pub verification_record: Option<FileId>,
 }
 
 impl AppFolder {
@@ -100,7 +108,110 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> AppFolder {
     if folder.has("package.json") {
         folder.package_json = read(root, "package.json", &mut folder.sources, diagnostics);
     }
+    read_models(root, &mut folder, diagnostics);
     folder
+}
+
+/// Reads the formal models for their hashes (and their text, for diagnostics that point into
+/// them), and the verification record that holds their verdicts. The record's folder is
+/// never listed among the app's files, so it is read by its path.
+fn read_models(root: &Path, folder: &mut AppFolder, diagnostics: &mut Diagnostics) {
+    for model in verify::models_in(&folder.files) {
+        let Some((sha256, text)) = read_hashed(root, &model.path, &mut folder.sources, diagnostics)
+        else {
+            continue;
+        };
+        let config = model.config.and_then(|path| {
+            let (sha256, text) = read_hashed(root, &path, &mut folder.sources, diagnostics)?;
+            Some(ConfigFile { path, sha256, text })
+        });
+        folder.models.push(ModelFile {
+            tool: model.tool,
+            path: model.path,
+            sha256,
+            text,
+            config,
+        });
+    }
+    if root.join(verify::record::PATH).is_file() {
+        folder.verification_record =
+            read(root, verify::record::PATH, &mut folder.sources, diagnostics);
+    }
+}
+
+/// Reads a file's bytes and returns their SHA-256, with the file's text added to `sources`
+/// when it is UTF-8. A model that is not UTF-8 still has a hash; only its diagnostics lose
+/// their place.
+fn read_hashed(
+    root: &Path,
+    path: &str,
+    sources: &mut Sources,
+    diagnostics: &mut Diagnostics,
+) -> Option<(String, Option<FileId>)> {
+    match read_bytes(&root.join(path), path) {
+        Ok(bytes) => {
+            let sha256 = verify::sha256_hex(&bytes);
+            let text = String::from_utf8(bytes).ok().map(|t| sources.add(path, t));
+            Some((sha256, text))
+        }
+        Err((code, message, help)) => {
+            diagnostics.push(Diagnostic::new(code, message).help(help));
+            None
+        }
+    }
+}
+
+/// A verifier's log read from disk: its text, the exit code saved beside it, and when it was
+/// last written.
+#[derive(Clone, Debug)]
+pub struct VerifierLog {
+    /// The log's text (invalid UTF-8 replaced: logs are read for their messages only).
+    pub text: String,
+    /// The tool's exit code, from `<log>.exit` or, for `run.log`, `run.exit`, when present.
+    pub exit_code: Option<i32>,
+    /// The log's modification time: when the tool finished writing it.
+    pub modified: Option<std::time::SystemTime>,
+}
+
+/// Reads the verifier log at `path` (given on the command line, so not under the app folder)
+/// and the exit code saved beside it.
+///
+/// # Errors
+/// A diagnostic when the log cannot be read, or the exit code file holds no number.
+pub fn read_log(path: &Path) -> Result<VerifierLog, Box<Diagnostic>> {
+    let shown = path.display().to_string();
+    let bytes = read_bytes(path, &shown)
+        .map_err(|(code, message, help)| Box::new(Diagnostic::new(code, message).help(help)))?;
+    let modified = std::fs::metadata(path).and_then(|m| m.modified()).ok();
+    let mut sidecars = vec![PathBuf::from(format!("{shown}.exit"))];
+    if path.extension().is_some() {
+        sidecars.push(path.with_extension("exit"));
+    }
+    let mut exit_code = None;
+    for sidecar in sidecars {
+        let Ok(text) = std::fs::read_to_string(&sidecar) else {
+            continue;
+        };
+        exit_code = Some(text.trim().parse().map_err(|_| {
+            Box::new(
+                Diagnostic::new(
+                Code::UnusableLog,
+                format!(
+                    "{} should hold the exit code of the run that wrote {shown}, and holds {:?}",
+                    sidecar.display(),
+                    text.trim()
+                ),
+            )
+                .help("write the tool's exit code alone (`echo $? > run.exit`), or remove the file"),
+            )
+        })?);
+        break;
+    }
+    Ok(VerifierLog {
+        text: String::from_utf8_lossy(&bytes).into_owned(),
+        exit_code,
+        modified,
+    })
 }
 
 fn display(path: &Path) -> String {
@@ -137,6 +248,20 @@ fn read(
 type ReadProblem = (Code, String, &'static str);
 
 fn read_text(full: &Path, path: &str) -> Result<String, ReadProblem> {
+    let bytes = read_bytes(full, path)?;
+    String::from_utf8(bytes).map_err(|e| {
+        (
+            Code::NotUtf8,
+            format!(
+                "{path} is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+            "save the file as UTF-8",
+        )
+    })
+}
+
+fn read_bytes(full: &Path, path: &str) -> Result<Vec<u8>, ReadProblem> {
     let unreadable = |e: std::io::Error| {
         (
             Code::UnreadableFile,
@@ -152,17 +277,7 @@ fn read_text(full: &Path, path: &str) -> Result<String, ReadProblem> {
             "split the specs over several files, or remove what is not a spec",
         ));
     }
-    let bytes = std::fs::read(full).map_err(unreadable)?;
-    String::from_utf8(bytes).map_err(|e| {
-        (
-            Code::NotUtf8,
-            format!(
-                "{path} is not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-            "save the file as UTF-8",
-        )
-    })
+    std::fs::read(full).map_err(unreadable)
 }
 
 /// Lists the app's files, relative to `root`, without following symbolic links.

@@ -103,6 +103,14 @@ codes! {
     HealthRoutesNotMounted = "SD0801", Warning, "the entry point does not mount the generated health routes";
     HealthNeedsHono = "SD0802", Warning, "the generated health routes need Hono, which the app does not depend on";
 
+    // Formal verification.
+    VerifierMissing = "SD0901", Error, "a verifier is not installed or cannot be run";
+    StaleVerification = "SD0902", Warning, "a formal model changed after it was verified";
+    VerificationFailed = "SD0903", Warning, "a formal model does not verify";
+    NeverVerified = "SD0904", Note, "a formal model has no verification verdict";
+    UnreadableRecord = "SD0905", Warning, "the verification record cannot be read";
+    UnusableLog = "SD0906", Error, "a verifier log cannot be used";
+
     // Kubernetes settings the specs do not give.
     KubernetesReplicasDefaulted = "SD1001", Warning, "the number of replicas on Kubernetes is not given";
     KubernetesImageWithoutRegistry = "SD1002", Warning, "the app's image names no registry for Kubernetes to pull it from";

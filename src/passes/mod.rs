@@ -31,6 +31,9 @@ use crate::model::SpecSet;
 pub struct Options {
     /// Pending, proposed and deferred assertions are errors, not warnings.
     pub require_confirmed: bool,
+    /// Formal models that are not verified (no verdict, changed since their verdict, or
+    /// failing) are errors, not notes and warnings.
+    pub require_verified: bool,
     /// `SOURCE_DATE_EPOCH`: the time reproducible builds stamp on their output. No other
     /// time ever appears in an artifact.
     pub source_date_epoch: Option<i64>,

@@ -4,11 +4,16 @@
 //! The readers [`dafny`] and [`tlc`] are pure: a log and the tool's exit code in, a typed
 //! [`Outcome`] out. [`locate`] ties a reported problem to a line of the model and to the
 //! assertion whose `formalSpec` covers that line. [`record`] is the format of
-//! `specs/.specdeploy/verification.json`.
+//! `specs/.specdeploy/verification.json`, which `build` reads through [`crate::load`]. Only
+//! [`run`] starts processes, and [`command`] (`specdeploy verify`) is the one place that reads
+//! the clock.
 
+pub mod command;
 pub mod dafny;
 pub mod locate;
 pub mod record;
+pub mod run;
+pub mod summary;
 pub mod tlc;
 
 use std::collections::BTreeSet;
