@@ -163,6 +163,7 @@ fn init_logging() {
         tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_writer(std::io::stderr)
+            .with_ansi(std::io::stderr().is_terminal())
             .init();
     }
 }
@@ -175,7 +176,8 @@ pub fn run(cli: &Cli) -> u8 {
         require_verified: cli.require_verified,
         source_date_epoch: std::env::var("SOURCE_DATE_EPOCH")
             .ok()
-            .and_then(|v| v.trim().parse().ok()),
+            .and_then(|v| v.trim().parse().ok())
+            .filter(|epoch: &i64| *epoch >= 0),
     };
     match &cli.command {
         Command::Check { app_dir } => {
@@ -278,7 +280,8 @@ fn check_entry_point(app_dir: &Path, compilation: &mut Compilation) {
         return;
     }
     let entry = ir.app.entry.clone();
-    if !ir.app.dependencies.iter().any(|d| d == "hono") {
+    if compilation.folder.package_json.is_some() && !ir.app.dependencies.iter().any(|d| d == "hono")
+    {
         compilation.diagnostics.push(
             Diagnostic::new(
                 Code::HealthNeedsHono,
@@ -372,6 +375,12 @@ fn slash_path(path: &Path) -> Option<String> {
 }
 
 fn layout(app_dir: &Path, out: &Path) -> Result<Layout, String> {
+    if out.exists() && !out.is_dir() {
+        return Err(format!(
+            "{} is not a folder; --out takes a folder",
+            out.display()
+        ));
+    }
     let app = std::fs::canonicalize(app_dir)
         .map_err(|e| format!("cannot open {}: {e}", app_dir.display()))?;
     let out_abs = resolve(out).map_err(|e| format!("cannot open {}: {e}", out.display()))?;
@@ -477,7 +486,10 @@ fn build(
                         Code::WouldOverwrite,
                         format!("{} exists and was not written by specdeploy; nothing was written", path.display()),
                     )
-                    .help("move your file aside and build again, write the artifacts elsewhere with --out DIR, or replace it with --force"),
+                    .help(match artifact.root {
+                        Root::Out => "move your file aside and build again, write the artifacts elsewhere with --out DIR, or replace it with --force",
+                        Root::App => "this is generated health code, which always goes into the app folder beside the code that imports it: rename your file and build again, or replace it with --force",
+                    }),
                 );
             }
         }

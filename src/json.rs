@@ -141,14 +141,43 @@ impl Reader<'_> {
     }
 }
 
-/// The value of property `key` in `object`.
+/// The value of property `key` in `object`. When a key appears twice the last one counts,
+/// as in JavaScript's `JSON.parse`, which the toolchain reads the manifest with.
 #[must_use]
 pub fn get<'o, 'a>(object: &'o Object<'a>, key: &str) -> Option<&'o Value<'a>> {
     object
         .properties
         .iter()
+        .rev()
         .find(|p| p.name.as_str() == key)
         .map(|p| &p.value)
+}
+
+/// Reports every key that appears twice in `object` (a warning: the last one counts).
+pub fn duplicate_keys(reader: &mut Reader<'_>, object: &Object<'_>) {
+    let mut seen: Vec<(&str, jsonc_parser::common::Range)> = Vec::new();
+    for property in &object.properties {
+        let name = property.name.as_str();
+        let range = match &property.name {
+            jsonc_parser::ast::ObjectPropName::String(s) => s.range,
+            jsonc_parser::ast::ObjectPropName::Word(w) => w.range,
+        };
+        if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
+            let first = reader.span(*first);
+            let again = reader.span(range);
+            reader.diagnostics.push(
+                Diagnostic::new(
+                    Code::DuplicateKey,
+                    format!("`{name}` is given twice; the last one counts"),
+                )
+                .at(again, "this one counts")
+                .also(first, "this one is ignored")
+                .help("keep one of them"),
+            );
+        } else {
+            seen.push((name, range));
+        }
+    }
 }
 
 /// A few words that say what kind of JSON value `value` is.

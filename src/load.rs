@@ -269,7 +269,16 @@ fn read_bytes(full: &Path, path: &str) -> Result<Vec<u8>, ReadProblem> {
             "check that the file exists and is readable",
         )
     };
-    let size = std::fs::metadata(full).map_err(unreadable)?.len();
+    let meta = std::fs::metadata(full).map_err(unreadable)?;
+    // A device, a pipe or a folder behind a spec file's name would block or make no sense.
+    if !meta.is_file() {
+        return Err((
+            Code::UnreadableFile,
+            format!("{path} is not a regular file"),
+            "replace it with a regular file, or remove it",
+        ));
+    }
+    let size = meta.len();
     if size > MAX_FILE_BYTES {
         return Err((
             Code::InputTooLarge,

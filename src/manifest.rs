@@ -33,6 +33,7 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> SpecDoc
         return SpecDocument::default();
     };
 
+    json::duplicate_keys(&mut reader, root);
     let context = read_context(&mut reader, root);
     let assertions = match json::get(root, "assertions") {
         Some(Value::Array(items)) => items
@@ -93,6 +94,7 @@ fn read_assertion(reader: &mut Reader<'_>, item: &Value<'_>) -> Option<Assertion
         reader.wrong_type(item, "each entry of `assertions`", "an assertion object");
         return None;
     };
+    json::duplicate_keys(reader, object);
     let span = reader.span(object.range);
     let mut fields = Fields::default();
     let text = |reader: &mut Reader<'_>, key: &str| {
@@ -283,7 +285,8 @@ fn read_formal_spec(reader: &mut Reader<'_>, value: &Value<'_>) -> Option<Formal
             return None;
         }
     };
-    let file = json::get(object, "file").and_then(|v| reader.string(v, "`formalSpec.file`"));
+    let file =
+        json::get(object, "file").and_then(|v| reader.optional_string(v, "`formalSpec.file`"));
     let Some(file) = file else {
         reader.diagnostics.push(
             Diagnostic::new(Code::InvalidFormalSpec, "`formalSpec` names no file")

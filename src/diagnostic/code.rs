@@ -58,6 +58,7 @@ codes! {
     UnknownDependency = "SD0109", Warning, "an assertion depends on an id no assertion has";
     NoAssertions = "SD0110", Warning, "the specs hold no assertions yet";
     InvalidFormalSpec = "SD0111", Warning, "a formalSpec reference is malformed or names a missing file";
+    DuplicateKey = "SD0112", Warning, "a JSON object gives the same key twice";
 
     // The `.spec` language.
     SpecSyntax = "SD0201", Error, "a .spec file has a syntax error";

@@ -73,10 +73,16 @@ fn required(name: &str) -> String {
     format!("${{{name}:?{name} is required: set it in .env, see .env.example}}")
 }
 
+/// Whether Compose can carry `default` in `${NAME:-default}`: no `$`, `}` or line break.
+#[must_use]
+pub fn can_default(default: &str) -> bool {
+    !default.contains(['$', '}', '\n', '\r'])
+}
+
 /// How Compose refers to a user-supplied variable: with its default, or required.
 fn reference(variable: &Variable) -> String {
     match &variable.default {
-        Some(default) if !variable.secret && !default.contains(['$', '}', '\n', '\r']) => {
+        Some(default) if !variable.secret && can_default(default) => {
             format!("${{{}:-{default}}}", variable.name)
         }
         _ => required(&variable.name),

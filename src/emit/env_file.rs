@@ -60,13 +60,20 @@ pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Option<Artifact> {
             (_, false, _) => "Set by compose.yaml.",
             (true, true, _) => "Secret, required.",
             (false, true, None) => "Required.",
-            (false, true, Some(_)) => "Optional; the default is shown.",
+            (false, true, Some(d)) if super::compose::can_default(d) => {
+                "Optional; the default is shown."
+            }
+            (false, true, Some(_)) => {
+                "Required by compose.yaml, which cannot carry this default; keep the value shown."
+            }
         };
-        let comment = escape::comment(&format!(
-            "{} {kind}{}",
-            variable.description,
-            because(variable)
-        ));
+        let description = variable.description.trim_end();
+        let stop = if description.ends_with(['.', '!', '?']) {
+            ""
+        } else {
+            "."
+        };
+        let comment = escape::comment(&format!("{description}{stop} {kind}{}", because(variable)));
         let line = if variable.user_supplied {
             let value = if variable.secret {
                 ""
@@ -128,8 +135,9 @@ pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Option<Artifact> {
         path: ".env.example".to_owned(),
         root: Root::Out,
         purpose: format!(
-            "template for .env: {} variables, secrets left empty",
-            ir.variables.len()
+            "template for .env: {} variable{}, secrets left empty",
+            ir.variables.len(),
+            if ir.variables.len() == 1 { "" } else { "s" }
         ),
         contents,
     })

@@ -161,7 +161,8 @@ pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Vec<Artifact> {
             path: "src/health.ts".to_owned(),
             root: Root::App,
             purpose: format!(
-                "{count} dependency checks and the shutdown path that drains before exit"
+                "{count} dependency check{} and the shutdown path that drains before exit",
+                if count == 1 { "" } else { "s" }
             ),
             contents,
         });

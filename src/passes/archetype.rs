@@ -357,6 +357,20 @@ fn check_app_files(
         );
         return;
     }
+    let outside =
+        entry.starts_with('/') || entry.split('/').any(|part| part == "..") || entry.contains('\\');
+    if outside {
+        let mut d = Diagnostic::new(
+            Code::InvalidValue,
+            format!("the entry point {entry} lies outside the app folder"),
+        )
+        .help("declare an entry point inside the app folder, relative to it: `entry \"src/index.ts\"`");
+        if let Some(declared) = &input.specs.app.entry {
+            d = d.at(declared.span, "outside the app folder");
+        }
+        diagnostics.push(d);
+        return;
+    }
     if !folder.has(entry) {
         let mut d = Diagnostic::new(
             Code::MissingEntryPoint,

@@ -57,7 +57,16 @@ pub fn run(input: &Input<'_>, _draft: &mut Draft, diagnostics: &mut Diagnostics)
         }
         if let Some(formal) = &assertion.formal_spec {
             let file = formal.file.value.trim_start_matches("./");
-            if !input.folder.has(file) {
+            if file.starts_with('/') || file.split('/').any(|p| p == "..") {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::InvalidFormalSpec,
+                        format!("assertion {} links to {file}, outside the app folder", assertion.id.value),
+                    )
+                    .at(formal.file.span, "outside the app folder")
+                    .help("formal models live in the spec folder: specs/dafny/NAME.dfy or specs/tla/NAME.tla"),
+                );
+            } else if !input.folder.has(file) {
                 diagnostics.push(
                     Diagnostic::new(
                         Code::InvalidFormalSpec,
