@@ -1,7 +1,8 @@
 //! `specdeploy verify` and the verification labels of `build`, as a user and a toolchain run
 //! them: real Dafny (Debian's 2.3, as CI has it) on a passing and a failing model, TLC through
 //! a stand-in that replays recorded logs with their exit codes, logs given on the command
-//! line, missing tools, the time limit, and models that change after they were verified.
+//! line, missing tools, the time limit, the progress line, the JSON forms, and models that
+//! change after they were verified.
 
 mod support;
 
@@ -87,6 +88,10 @@ fn dafny_verifies_a_passing_model_and_the_label_turns_stale_when_it_changes() {
     assert!(
         run.stdout.contains("verified") && run.stdout.contains("specs/dafny/abs.dfy"),
         "{run}"
+    );
+    assert!(
+        !run.stderr.contains('\r') && !run.stderr.contains("\x1b["),
+        "no progress line when stderr is not a terminal: {run}"
     );
 
     let record = read_record(&app);
@@ -187,6 +192,21 @@ fn dafny_rejects_a_failing_model_and_names_the_assertion_it_breaks() {
     let (strict, _) = build(&app, &work.path().join("strict"), &["--require-verified"]);
     strict.assert_code(1);
     assert!(!work.path().join("strict").join("Dockerfile").exists());
+    let json = Specdeploy::new()
+        .args(["build", "--message-format", "json", "--out"])
+        .arg(work.path().join("json"))
+        .arg(&app)
+        .run();
+    json.assert_code(0);
+    let summary: Value = serde_json::from_str(&json.stdout).expect("one JSON document");
+    assert_eq!(summary["verification"]["dafny"], "false", "{json}");
+    let failed = summary["verification"]["models"]
+        .as_array()
+        .expect("models")
+        .iter()
+        .find(|m| m["status"] == "failed")
+        .expect("a failed model");
+    assert_eq!(failed["problems"][0]["assertions"][0], "A-002");
 
     // explain ties the failure to the assertion too.
     let explain = Specdeploy::new()
@@ -325,6 +345,30 @@ fn verify_with_tlc_stand_in(
 fn tlc_is_invoked_on_the_module_and_its_configuration_and_success_is_recorded() {
     let (work, app, run, args) = verify_with_tlc_stand_in("tlc-success.log", &[]);
     run.assert_code(0);
+    let again = Specdeploy::new()
+        .args([
+            "verify",
+            "--message-format",
+            "json",
+            "--only",
+            "tlc",
+            "--tlc",
+        ])
+        .arg(root().join("fixtures/verify/tlc-stand-in"))
+        .arg(&app)
+        .env(
+            "TLC_STAND_IN_LOG",
+            root().join("fixtures/verifier-logs/tlc-success.log"),
+        )
+        .run();
+    again.assert_code(0);
+    let document: Value = serde_json::from_str(&again.stdout).expect("one JSON document");
+    assert_eq!(
+        document["models"][0]["file"], "specs/tla/behavior.tla",
+        "{again}"
+    );
+    assert_eq!(document["models"][0]["verdict"], "verified");
+    assert_eq!(document["models"][0]["counts"]["states_generated"], 61);
     let (folder, args) = args.split_first().expect("the stand-in ran");
     assert!(
         folder.ends_with("specs/tla"),
@@ -492,5 +536,36 @@ fn an_unreadable_record_counts_nothing_as_verified() {
     assert!(
         has_label(&labels, "dafny-verified", "unknown"),
         "{labels:?}"
+    );
+}
+
+#[test]
+fn a_progress_line_is_shown_on_a_terminal() {
+    // util-linux's `script` gives the command a terminal and keeps what it showed there.
+    let (work, app) = app("web-service");
+    let shown = work.path().join("terminal");
+    let command = format!(
+        "{} verify {} --only tlc --tlc {} >/dev/null",
+        Specdeploy::bin().display(),
+        app.display(),
+        root().join("fixtures/verify/tlc-stand-in").display()
+    );
+    let run = support::run(
+        std::process::Command::new("script")
+            .args(["-q", "-e", "-c", &command])
+            .arg(&shown)
+            .env("NO_COLOR", "1")
+            .env(
+                "TLC_STAND_IN_LOG",
+                root().join("fixtures/verifier-logs/tlc-success.log"),
+            )
+            .env("TLC_STAND_IN_SLEEP", "2"),
+    );
+    run.assert_success();
+    let terminal =
+        String::from_utf8_lossy(&std::fs::read(&shown).expect("typescript")).into_owned();
+    assert!(
+        terminal.contains("[1/1] tlc specs/tla/behavior.tla 1s"),
+        "progress on the terminal: {terminal}"
     );
 }
