@@ -206,13 +206,7 @@ pub fn human(ir: &Ir, sources: &Sources) -> String {
             (false, true) => "you set it",
             (_, false) => "set by compose.yaml",
         };
-        let mut ids: Vec<&str> = v
-            .provenance
-            .iter()
-            .filter_map(|p| p.assertion.as_deref())
-            .collect();
-        ids.sort_unstable();
-        ids.dedup();
+        let ids = v.assertion_ids();
         let because = if ids.is_empty() {
             String::new()
         } else {

@@ -122,6 +122,32 @@ pub struct Variable {
     pub provenance: Vec<Provenance>,
 }
 
+impl Variable {
+    /// The ids of the assertions that need the variable, sorted, each once.
+    #[must_use]
+    pub fn assertion_ids(&self) -> Vec<&str> {
+        let mut ids: Vec<&str> = self
+            .provenance
+            .iter()
+            .filter_map(|p| p.assertion.as_deref())
+            .collect();
+        ids.sort_unstable();
+        ids.dedup();
+        ids
+    }
+
+    /// ` Needed by .` for comments, or nothing when no assertion needs it.
+    #[must_use]
+    pub fn needed_by(&self) -> String {
+        let ids = self.assertion_ids();
+        if ids.is_empty() {
+            String::new()
+        } else {
+            format!(" Needed by {}.", ids.join(", "))
+        }
+    }
+}
+
 /// A piece of a value assembled in Compose.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case", tag = "kind", content = "value")]

@@ -7,7 +7,7 @@ mod support;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use support::{Specdeploy, compose_config, copy_dir, hadolint, parse_dockerfile};
+use support::{Specdeploy, compose_config, copy_fixture, filled_env, hadolint, parse_dockerfile};
 
 /// Fixtures that compile to artifacts.
 const BUILDABLE: &[&str] = &[
@@ -24,15 +24,7 @@ struct Built {
 }
 
 fn build(case: &str) -> Built {
-    let work = tempfile::tempdir().expect("temp dir");
-    let app = work.path().join("app");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures")
-            .join(case)
-            .join("app"),
-        &app,
-    );
+    let (work, app) = copy_fixture(case);
     let out = work.path().join("out");
     Specdeploy::new()
         .arg("build")
@@ -44,19 +36,10 @@ fn build(case: &str) -> Built {
     Built { _work: work, out }
 }
 
-/// `.env.example` with every empty value filled in, as a user does before `up`.
-fn filled_env(out: &Path, skip: Option<&str>) -> String {
+/// `.env.example` with every empty value filled in, but `skip`.
+fn filled(out: &Path, skip: Option<&str>) -> String {
     let template = std::fs::read_to_string(out.join(".env.example")).expect(".env.example");
-    template
-        .lines()
-        .map(|line| match line.strip_suffix('=') {
-            Some(name) if !line.starts_with('#') && Some(name) != skip => {
-                format!("{name}=placeholder1")
-            }
-            _ => line.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
+    filled_env(&template, skip)
 }
 
 fn required_variables(out: &Path) -> Vec<String> {
@@ -86,7 +69,7 @@ fn dockerfiles_pass_hadolint_with_no_findings_at_any_level() {
 fn compose_files_are_accepted_silently_with_the_env_template_filled_in() {
     for case in BUILDABLE {
         let built = build(case);
-        std::fs::write(built.out.join(".env"), filled_env(&built.out, None)).expect("write .env");
+        std::fs::write(built.out.join(".env"), filled(&built.out, None)).expect("write .env");
         let run = compose_config(&built.out, &["compose.yaml"], Some(Path::new(".env")));
         run.assert_success();
         assert_eq!(run.stderr.trim(), "", "{case}: compose warned: {run}");
@@ -111,11 +94,8 @@ fn each_missing_required_variable_fails_compose_by_name() {
     for case in BUILDABLE {
         let built = build(case);
         for variable in required_variables(&built.out) {
-            std::fs::write(
-                built.out.join(".env"),
-                filled_env(&built.out, Some(&variable)),
-            )
-            .expect("write .env");
+            std::fs::write(built.out.join(".env"), filled(&built.out, Some(&variable)))
+                .expect("write .env");
             let run = compose_config(&built.out, &["compose.yaml"], Some(Path::new(".env")));
             run.assert_failure();
             assert!(

@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 use specdeploy::images::{self, Image};
-use support::{Specdeploy, compose_config_json, copy_dir, parse_dockerfile};
+use support::{
+    Specdeploy, compose_config_json, copy_dir, filled_env, fixture_app, parse_dockerfile,
+};
 
 const BUILDABLE: &[&str] = &[
     "web-service",
@@ -63,13 +65,6 @@ fn build_from(app_source: &Path, change: impl FnOnce(&Path)) -> Built {
     }
 }
 
-fn fixture_app(case: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("fixtures")
-        .join(case)
-        .join("app")
-}
-
 fn build(case: &str) -> Built {
     build_from(&fixture_app(case), |_| {})
 }
@@ -77,16 +72,7 @@ fn build(case: &str) -> Built {
 /// Compose's own view of the project, with every required variable filled in.
 fn compose(built: &Built) -> Value {
     let template = std::fs::read_to_string(built.out.join(".env.example")).expect("env template");
-    let filled: String = template
-        .lines()
-        .map(|l| {
-            if !l.starts_with('#') && l.ends_with('=') {
-                format!("{l}placeholder1\n")
-            } else {
-                format!("{l}\n")
-            }
-        })
-        .collect();
+    let filled = filled_env(&template, None);
     std::fs::write(built.out.join(".env"), filled).expect("write .env");
     compose_config_json(&built.out, &["compose.yaml"], Some(Path::new(".env")))
 }

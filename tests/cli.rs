@@ -5,19 +5,10 @@ mod support;
 
 use std::path::{Path, PathBuf};
 
-use support::{Specdeploy, copy_dir};
+use support::{Specdeploy, copy_fixture};
 
 fn fixture(case: &str) -> (tempfile::TempDir, PathBuf) {
-    let work = tempfile::tempdir().expect("temp dir");
-    let app = work.path().join("app");
-    copy_dir(
-        &Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("fixtures")
-            .join(case)
-            .join("app"),
-        &app,
-    );
-    (work, app)
+    copy_fixture(case)
 }
 
 fn snapshot_of(dir: &Path) -> Vec<(String, Vec<u8>)> {

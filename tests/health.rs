@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use support::{
-    Postgres, RedisServer, Specdeploy, Tool, compose_config_json, copy_dir, free_port,
+    Postgres, RedisServer, Specdeploy, Tool, compose_config_json, copy_dir, filled_env, free_port,
     parse_dockerfile, run, tool,
 };
 
@@ -256,16 +256,7 @@ fn compose_probe(test: &Value) -> Vec<String> {
 
 fn compose_tests(app: &App) -> Value {
     let template = std::fs::read_to_string(app.dir.join(".env.example")).expect("env template");
-    let filled: String = template
-        .lines()
-        .map(|l| {
-            if !l.starts_with('#') && l.ends_with('=') {
-                format!("{l}placeholder1\n")
-            } else {
-                format!("{l}\n")
-            }
-        })
-        .collect();
+    let filled = filled_env(&template, None);
     std::fs::write(app.dir.join(".env"), filled).expect(".env");
     compose_config_json(&app.dir, &["compose.yaml"], Some(Path::new(".env")))
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Artifact, HEADER, Root, escape, render, verbatim};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::ir::{Ir, ValuePart, Variable};
+use crate::ir::{Ir, ValuePart};
 
 #[derive(Serialize)]
 struct Entry {
@@ -24,21 +24,6 @@ struct Group {
 struct Context {
     header: minijinja::Value,
     groups: Vec<Group>,
-}
-
-fn because(variable: &Variable) -> String {
-    let mut ids: Vec<&str> = variable
-        .provenance
-        .iter()
-        .filter_map(|p| p.assertion.as_deref())
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() {
-        String::new()
-    } else {
-        format!(" Needed by {}.", ids.join(", "))
-    }
 }
 
 fn built(parts: &[ValuePart]) -> String {
@@ -73,7 +58,10 @@ pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Option<Artifact> {
         } else {
             "."
         };
-        let comment = escape::comment(&format!("{description}{stop} {kind}{}", because(variable)));
+        let comment = escape::comment(&format!(
+            "{description}{stop} {kind}{}",
+            variable.needed_by()
+        ));
         let line = if variable.user_supplied {
             let value = if variable.secret {
                 ""

@@ -35,3 +35,34 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The input app folder of fixture `case`.
+pub fn fixture_app(case: &str) -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(case)
+        .join("app")
+}
+
+/// A throwaway copy of fixture `case`'s app folder, at `app/` in the returned folder.
+#[track_caller]
+pub fn copy_fixture(case: &str) -> (tempfile::TempDir, std::path::PathBuf) {
+    let work = tempfile::tempdir().unwrap_or_else(|error| panic!("temp dir: {error}"));
+    let app = work.path().join("app");
+    copy_dir(&fixture_app(case), &app);
+    (work, app)
+}
+
+/// An env template with every empty value filled in, as a user does before `up`; `skip`
+/// names one variable to leave empty.
+pub fn filled_env(template: &str, skip: Option<&str>) -> String {
+    template
+        .lines()
+        .map(|line| match line.strip_suffix('=') {
+            Some(name) if !line.starts_with('#') && Some(name) != skip => {
+                format!("{name}=placeholder1\n")
+            }
+            _ => format!("{line}\n"),
+        })
+        .collect()
+}

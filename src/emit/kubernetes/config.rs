@@ -41,26 +41,11 @@ pub struct ConfigEntry {
     pub comment: minijinja::Value,
 }
 
-fn because(variable: &Variable) -> String {
-    let mut ids: Vec<&str> = variable
-        .provenance
-        .iter()
-        .filter_map(|p| p.assertion.as_deref())
-        .collect();
-    ids.sort_unstable();
-    ids.dedup();
-    if ids.is_empty() {
-        String::new()
-    } else {
-        format!(" Needed by {}.", ids.join(", "))
-    }
-}
-
 fn describe(variable: &Variable, more: &str) -> minijinja::Value {
     verbatim(escape::comment(&format!(
         "{}{more}{}",
         variable.description,
-        because(variable)
+        variable.needed_by()
     )))
 }
 
