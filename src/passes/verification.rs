@@ -354,21 +354,6 @@ fn failure(
             .map_or(String::new(), |e| format!(", then {e}"));
         format!(" (counterexample of {} states{ends})", c.length)
     });
-    let mut d = Diagnostic::new(
-        Code::VerificationFailed,
-        format!(
-            "{} reports {kind} in {}{against}: {}{trace}",
-            tool.display_name(),
-            model.path,
-            problem.message
-        ),
-    )
-    .severity(severity(input, Code::VerificationFailed))
-    .help(format!(
-        "fix the model, or the assertion it states, and run `specdeploy verify` again; until it verifies, {} is false",
-        label_name(tool)
-    ));
-
     let file_of = |path: &str| {
         if path == model.path {
             model.text
@@ -380,6 +365,29 @@ fn failure(
                 .and_then(|c| c.text)
         }
     };
+    // A place outside the model (a file it includes) cannot be shown; it is named instead.
+    let elsewhere = problem
+        .location
+        .as_ref()
+        .filter(|place| place.file != model.path && file_of(&place.file).is_none())
+        .map_or(String::new(), |place| {
+            format!(" (at {}:{})", place.file, place.line)
+        });
+    let mut d = Diagnostic::new(
+        Code::VerificationFailed,
+        format!(
+            "{} reports {kind} in {}{against}: {}{elsewhere}{trace}",
+            tool.display_name(),
+            model.path,
+            problem.message
+        ),
+    )
+    .severity(severity(input, Code::VerificationFailed))
+    .help(format!(
+        "fix the model, or the assertion it states, and run `specdeploy verify` again; until it verifies, {} is false",
+        label_name(tool)
+    ));
+
     let primary = problem
         .location
         .as_ref()

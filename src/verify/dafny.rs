@@ -99,19 +99,17 @@ pub fn read(log: &str, exit_code: Option<i32>) -> Outcome {
         }
     }
 
-    let proof_failures = |p: &&Problem| {
-        let kind = message_kind(&p.message);
-        kind == FailureKind::VerificationError
+    // Messages count even when a trailer does not: a log whose trailer says 0 errors beside
+    // an error message is not a proof.
+    let seen = |kind| {
+        problems
+            .iter()
+            .filter(|p| message_kind(&p.message) == kind)
+            .count()
     };
-    let errors_seen = problems.iter().filter(proof_failures).count();
-    let timeouts_seen = problems
-        .iter()
-        .filter(|p| message_kind(&p.message) == FailureKind::Timeout)
-        .count();
-    let inconclusive_seen = problems
-        .iter()
-        .filter(|p| message_kind(&p.message) == FailureKind::Inconclusive)
-        .count();
+    let errors_seen = seen(FailureKind::VerificationError);
+    let timeouts_seen = seen(FailureKind::Timeout);
+    let inconclusive_seen = seen(FailureKind::Inconclusive);
 
     let failure = if parse_errors > 0 {
         Some(FailureKind::ParseError)
@@ -134,11 +132,9 @@ pub fn read(log: &str, exit_code: Option<i32>) -> Outcome {
     } else {
         Some(FailureKind::NoVerdict)
     };
-    if not_attempted && failure.is_none() {
-        // A trailer with "did not attempt" beside it cannot count as a proof.
-        problems.push(Problem::new("Dafny did not attempt verification"));
-    }
+    // A trailer with "did not attempt verification" beside it cannot count as a proof.
     let failure = if not_attempted && failure.is_none() {
+        problems.push(Problem::new("Dafny did not attempt verification"));
         Some(FailureKind::NoVerdict)
     } else {
         failure
@@ -348,6 +344,19 @@ mod tests {
             Some(3),
         );
         assert_eq!(outcome.failure, Some(FailureKind::ExitCode));
+    }
+
+    #[test]
+    fn an_error_message_beside_a_clean_trailer_is_not_verified() {
+        let log = "a.dfy(3,7): Error: assertion might not hold\n\
+                   Dafny program verifier finished with 2 verified, 0 errors\n";
+        assert_eq!(read(log, Some(0)).verdict, Verdict::Failed);
+    }
+
+    #[test]
+    fn not_attempting_verification_is_no_verdict() {
+        let log = "Dafny program verifier did not attempt verification\n";
+        assert_eq!(read(log, Some(0)).failure, Some(FailureKind::NoVerdict));
     }
 
     #[test]

@@ -296,24 +296,6 @@ impl Outcome {
         self.verdict == Verdict::Verified
     }
 
-    /// An outcome for a run that produced no readable output (not started, killed).
-    #[must_use]
-    pub fn without_output(tool: Verifier, failure: FailureKind, message: String) -> Self {
-        Self {
-            tool,
-            tool_version: None,
-            exit_code: None,
-            verdict: Verdict::Failed,
-            failure: Some(failure),
-            counts: match tool {
-                Verifier::Dafny => Counts::Dafny(DafnyCounts::default()),
-                Verifier::Tlc => Counts::Tlc(TlcCounts::default()),
-            },
-            counterexample: None,
-            problems: vec![Problem::new(message)],
-        }
-    }
-
     /// The counts in a few words: `5 verified, 0 errors`, `61 states generated, 19 distinct,
     /// depth 5`.
     #[must_use]
