@@ -225,7 +225,7 @@ fn the_lockfile_that_exists_is_the_one_used() {
             );
         }
         let ignore =
-            std::fs::read_to_string(built.out.join(".dockerignore")).expect(".dockerignore");
+            std::fs::read_to_string(built.app.join(".dockerignore")).expect(".dockerignore");
         let rules: Vec<&str> = ignore
             .lines()
             .map(str::trim)
@@ -399,7 +399,7 @@ fn secrets_stay_out_of_images_and_build_contexts() {
     for case in BUILDABLE {
         let built = build(case);
         let ignore =
-            std::fs::read_to_string(built.out.join(".dockerignore")).expect(".dockerignore");
+            std::fs::read_to_string(built.app.join(".dockerignore")).expect(".dockerignore");
         let rules: Vec<&str> = ignore.lines().map(str::trim).collect();
         for rule in [".env", ".env.*", "!.env.example", ".npmrc"] {
             assert!(rules.contains(&rule), "{case}: .dockerignore lacks {rule}");

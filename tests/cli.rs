@@ -57,10 +57,6 @@ fn build_writes_into_the_app_folder_by_default_and_says_what_it_wrote() {
         assert!(run.stdout.contains(file), "summary names {file}: {run}");
     }
     assert!(
-        !app.join("Dockerfile.dockerignore").exists(),
-        "only needed outside the context"
-    );
-    assert!(
         run.stderr.contains("SD0301"),
         "warnings reach stderr: {run}"
     );
@@ -388,4 +384,24 @@ fn a_diagnostic_on_a_very_long_line_prints_its_place_instead_of_a_snippet() {
         "no megabyte snippets: {} bytes",
         run.stderr.len()
     );
+}
+
+#[test]
+fn the_ignore_file_goes_to_the_build_context_whatever_out_says() {
+    let (work, app) = fixture("cli-tool");
+    let out = work.path().join("elsewhere");
+    Specdeploy::new()
+        .arg("build")
+        .arg(&app)
+        .arg("--out")
+        .arg(&out)
+        .run()
+        .assert_success();
+    let ignore = std::fs::read_to_string(app.join(".dockerignore")).expect("in the context");
+    assert!(ignore.contains("!.env.example"));
+    assert!(
+        !out.join(".dockerignore").exists(),
+        "Docker reads it from the context only"
+    );
+    assert!(out.join("Dockerfile").exists());
 }

@@ -73,15 +73,26 @@ fn run_case(case: &str) {
     settings.set_omit_expression(true);
     settings.bind(|| {
         insta::assert_snapshot!("diagnostics", report);
-        let written = if out.exists() {
+        let mut written: Vec<(String, PathBuf)> = if out.exists() {
             files_under(&out)
+                .into_iter()
+                .map(|f| (f.clone(), out.join(f)))
+                .collect()
         } else {
             Vec::new()
         };
-        insta::assert_snapshot!("files", written.join("\n"));
-        for file in written {
-            let contents = std::fs::read_to_string(out.join(&file)).expect("artifact is text");
-            insta::assert_snapshot!(file.replace('/', "__"), contents);
+        // `.dockerignore` and the health code go into the app folder, the build context.
+        let input = fixtures().join(case).join("app");
+        for file in files_under(&app) {
+            if !input.join(&file).exists() {
+                written.push((format!("app/{file}"), app.join(&file)));
+            }
+        }
+        let names: Vec<&str> = written.iter().map(|(name, _)| name.as_str()).collect();
+        insta::assert_snapshot!("files", names.join("\n"));
+        for (name, path) in &written {
+            let contents = std::fs::read_to_string(path).expect("artifact is text");
+            insta::assert_snapshot!(name.replace('/', "__"), contents);
         }
     });
 }

@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Artifact, HEADER, Layout, Root, render, verbatim};
+use super::{Artifact, HEADER, Root, render, verbatim};
 use crate::diagnostic::Diagnostics;
 use crate::ir::Ir;
 
@@ -13,10 +13,10 @@ struct Context {
     lockfile: Option<minijinja::Value>,
 }
 
-/// Renders `.dockerignore`, and `Dockerfile.dockerignore` beside the Dockerfile when the
-/// output folder is not the build context (BuildKit reads that one there).
+/// Renders `.dockerignore`. Docker reads it from the root of the build context, which is the
+/// app folder, so it goes there whatever `--out` says.
 #[must_use]
-pub fn emit(ir: &Ir, layout: &Layout) -> Vec<Artifact> {
+pub fn emit(ir: &Ir) -> Vec<Artifact> {
     let context = Context {
         header: verbatim(HEADER.to_owned()),
         lockfile: ir.app.lockfile.file_name().map(|f| verbatim(f.to_owned())),
@@ -25,22 +25,11 @@ pub fn emit(ir: &Ir, layout: &Layout) -> Vec<Artifact> {
     let Some(contents) = render("dockerignore.j2", context, &mut diagnostics) else {
         return Vec::new();
     };
-    let mut artifacts = vec![Artifact {
+    vec![Artifact {
         path: ".dockerignore".to_owned(),
-        root: Root::Out,
+        root: Root::App,
         purpose: "keeps .env files, .npmrc, node_modules, .git and tests out of the build context"
             .to_owned(),
-        contents: contents.clone(),
-    }];
-    if layout.context != "." {
-        artifacts.push(Artifact {
-            path: "Dockerfile.dockerignore".to_owned(),
-            root: Root::Out,
-            purpose:
-                "the same ignore rules, read by BuildKit beside a Dockerfile outside the context"
-                    .to_owned(),
-            contents,
-        });
-    }
-    artifacts
+        contents,
+    }]
 }

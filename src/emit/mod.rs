@@ -234,7 +234,7 @@ pub fn emit(ir: &Ir, layout: &Layout, diagnostics: &mut Diagnostics) -> Vec<Arti
     };
     let mut artifacts = Vec::new();
     artifacts.extend(dockerfile::emit(ir, diagnostics));
-    artifacts.extend(dockerignore::emit(ir, layout));
+    artifacts.extend(dockerignore::emit(ir));
     if layout.target.compose() {
         artifacts.extend(compose::emit(ir, layout, diagnostics));
         artifacts.extend(env_file::emit(ir, diagnostics));
