@@ -478,6 +478,7 @@ fn build(
         Root::App => app_dir.to_path_buf(),
     };
     if !force {
+        keep_users_ignore_file(app_dir, &mut compilation);
         for artifact in &compilation.artifacts {
             let path = root_of(artifact).join(&artifact.path);
             if !write::is_ours_or_absent(&path) {
@@ -521,6 +522,38 @@ fn build(
         Some(message) => io_error(cli, message),
         None => code,
     }
+}
+
+/// A `.dockerignore` the user wrote is kept: ours is not written, and theirs is checked for
+/// the rules that keep secrets out and the lockfile in.
+fn keep_users_ignore_file(app_dir: &Path, compilation: &mut Compilation) {
+    let path = app_dir.join(".dockerignore");
+    if write::is_ours_or_absent(&path) {
+        return;
+    }
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    compilation
+        .artifacts
+        .retain(|a| !(a.root == Root::App && a.path == ".dockerignore"));
+    let lockfile = compilation
+        .ir
+        .as_ref()
+        .and_then(|ir| ir.app.lockfile.file_name());
+    let missing = crate::emit::dockerignore::missing_rules(&text, lockfile);
+    if missing.is_empty() {
+        return;
+    }
+    let file = compilation.folder.sources.add(".dockerignore", text);
+    compilation.diagnostics.push(
+        Diagnostic::new(
+            Code::WeakIgnoreFile,
+            format!("your .dockerignore is kept, but it lacks {}", missing.join(", ")),
+        )
+        .at(crate::source::Span::file_start(file), "written by you, left as it is")
+        .help("add the missing lines, so secrets stay out of the build context and the lockfile reaches the build"),
+    );
 }
 
 fn io_error(cli: &Cli, message: String) -> u8 {

@@ -405,3 +405,41 @@ fn the_ignore_file_goes_to_the_build_context_whatever_out_says() {
     );
     assert!(out.join("Dockerfile").exists());
 }
+
+#[test]
+fn the_apps_own_ignore_file_is_kept_and_checked() {
+    let (work, app) = fixture("web-service");
+    let mine = "node_modules\n.env\nbun.lock\n";
+    std::fs::write(app.join(".dockerignore"), mine).expect("user ignore file");
+    let out = work.path().join("out");
+    let run = Specdeploy::new()
+        .arg("build")
+        .arg(&app)
+        .arg("--out")
+        .arg(&out)
+        .run();
+    run.assert_code(0);
+    assert_eq!(
+        std::fs::read_to_string(app.join(".dockerignore")).expect("kept"),
+        mine
+    );
+    assert!(run.stderr.contains("SD0702"), "{run}");
+    for lacking in ["`.env.*`", "`.npmrc`", "`!bun.lock`"] {
+        assert!(run.stderr.contains(lacking), "names {lacking}: {run}");
+    }
+    assert!(out.join("Dockerfile").exists(), "the rest is written");
+
+    std::fs::write(
+        app.join(".dockerignore"),
+        ".env\n.env.*\n.npmrc\nnode_modules\n",
+    )
+    .expect("good file");
+    let run = Specdeploy::new()
+        .arg("build")
+        .arg(&app)
+        .arg("--out")
+        .arg(&out)
+        .run();
+    run.assert_code(0);
+    assert!(!run.stderr.contains("SD0702"), "a sound file passes: {run}");
+}

@@ -99,6 +99,7 @@ codes! {
 
     // Writing the artifacts.
     WouldOverwrite = "SD0701", Error, "an artifact would replace a file specdeploy did not write";
+    WeakIgnoreFile = "SD0702", Warning, "the app's own .dockerignore lets secrets in or keeps the lockfile out";
 
     // Health endpoints.
     HealthRoutesNotMounted = "SD0801", Warning, "the entry point does not mount the generated health routes";
