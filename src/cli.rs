@@ -61,6 +61,10 @@ pub enum Command {
         /// Replace files at the artifacts' paths even when specdeploy did not write them.
         #[arg(long)]
         force: bool,
+        /// Write nothing; print a unified diff and exit 1 when the artifacts on disk differ
+        /// from what the specs produce now (a CI gate against drift).
+        #[arg(long, conflicts_with = "force")]
+        check: bool,
         /// Which deployments to write: Compose files, a Kustomize layout in deploy/k8s/, or
         /// both.
         #[arg(long, value_enum, default_value_t = TargetArg::Compose)]
@@ -200,6 +204,7 @@ pub fn run(cli: &Cli) -> u8 {
             app_dir,
             out,
             force,
+            check,
             target,
             replicas,
             image_registry,
@@ -207,7 +212,13 @@ pub fn run(cli: &Cli) -> u8 {
             cli,
             app_dir,
             out.as_deref().unwrap_or(app_dir),
-            *force,
+            if *check {
+                WriteMode::Check
+            } else if *force {
+                WriteMode::Force
+            } else {
+                WriteMode::Safe
+            },
             options,
             &Deployment {
                 target: (*target).into(),
@@ -435,11 +446,22 @@ struct Deployment {
     image_registry: Option<String>,
 }
 
+/// How `build` treats the files already on disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum WriteMode {
+    /// Write, but never over a file specdeploy did not write.
+    Safe,
+    /// Write, replacing whatever is there.
+    Force,
+    /// Write nothing; report how the files on disk differ.
+    Check,
+}
+
 fn build(
     cli: &Cli,
     app_dir: &Path,
     out: &Path,
-    force: bool,
+    mode: WriteMode,
     options: Options,
     deployment: &Deployment,
 ) -> u8 {
@@ -477,8 +499,37 @@ fn build(
         Root::Out => out.to_path_buf(),
         Root::App => app_dir.to_path_buf(),
     };
-    if !force {
+    if mode != WriteMode::Force {
         keep_users_ignore_file(app_dir, &mut compilation);
+    }
+    if mode == WriteMode::Check {
+        let mut drift = 0;
+        let code = finish(cli, &compilation, || {
+            let mut text = String::new();
+            for artifact in &compilation.artifacts {
+                let path = root_of(artifact).join(&artifact.path);
+                let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+                if on_disk != artifact.contents {
+                    drift += 1;
+                    let shown = path.display().to_string();
+                    let diff = similar::TextDiff::from_lines(&on_disk, &artifact.contents);
+                    text.push_str(&diff.unified_diff().header(&shown, &shown).to_string());
+                }
+            }
+            print_stdout(&text);
+        });
+        if code != EXIT_OK {
+            return code;
+        }
+        if drift > 0 {
+            eprintln!(
+                "{drift} artifact(s) differ from what the specs produce; run `specdeploy build` to update them"
+            );
+            return EXIT_SPEC_ERRORS;
+        }
+        return EXIT_OK;
+    }
+    if mode == WriteMode::Safe {
         for artifact in &compilation.artifacts {
             let path = root_of(artifact).join(&artifact.path);
             if !write::is_ours_or_absent(&path) {

@@ -443,3 +443,33 @@ fn the_apps_own_ignore_file_is_kept_and_checked() {
     run.assert_code(0);
     assert!(!run.stderr.contains("SD0702"), "a sound file passes: {run}");
 }
+
+#[test]
+fn build_check_writes_nothing_and_fails_with_a_diff_on_drift() {
+    let (_work, app) = fixture("cli-tool");
+    let before = snapshot_of(&app);
+    let run = Specdeploy::new().args(["build", "--check"]).arg(&app).run();
+    run.assert_code(1);
+    assert!(
+        run.stdout.contains("+++ ") && run.stdout.contains("+# syntax=docker/dockerfile:1"),
+        "{run}"
+    );
+    assert_eq!(snapshot_of(&app), before, "--check writes nothing");
+
+    Specdeploy::new()
+        .arg("build")
+        .arg(&app)
+        .run()
+        .assert_code(0);
+    let clean = Specdeploy::new().args(["build", "--check"]).arg(&app).run();
+    clean.assert_code(0);
+    assert_eq!(clean.stdout, "", "in sync: no diff");
+
+    let dockerfile = app.join("Dockerfile");
+    let edited = std::fs::read_to_string(&dockerfile).expect("Dockerfile") + "# edited by hand\n";
+    std::fs::write(&dockerfile, &edited).expect("edit");
+    let drift = Specdeploy::new().args(["build", "--check"]).arg(&app).run();
+    drift.assert_code(1);
+    assert!(drift.stdout.contains("-# edited by hand"), "{drift}");
+    assert_eq!(std::fs::read_to_string(&dockerfile).expect("kept"), edited);
+}
