@@ -4,13 +4,11 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 use specdeploy::images::{self, Image};
-use support::{
-    Specdeploy, compose_config_json, copy_dir, filled_env, fixture_app, parse_dockerfile,
-};
+use support::{BuiltApp, build_fixture, compose_config_json, filled_env, parse_dockerfile};
 
 const BUILDABLE: &[&str] = &[
     "web-service",
@@ -39,38 +37,11 @@ fn image(reference: &str) -> Option<&'static Image> {
         .find(|i| i.reference == reference)
 }
 
-struct Built {
-    _work: tempfile::TempDir,
-    app: PathBuf,
-    out: PathBuf,
+fn build(case: &str) -> BuiltApp {
+    build_fixture(case, |_| {})
 }
 
-fn build_from(app_source: &Path, change: impl FnOnce(&Path)) -> Built {
-    let work = tempfile::tempdir().expect("temp dir");
-    let app = work.path().join("app");
-    copy_dir(app_source, &app);
-    change(&app);
-    let out = work.path().join("out");
-    Specdeploy::new()
-        .arg("build")
-        .arg(&app)
-        .arg("--out")
-        .arg(&out)
-        .run()
-        .assert_success();
-    Built {
-        _work: work,
-        app,
-        out,
-    }
-}
-
-fn build(case: &str) -> Built {
-    build_from(&fixture_app(case), |_| {})
-}
-
-/// Compose's own view of the project, with every required variable filled in.
-fn compose(built: &Built) -> Value {
+fn compose(built: &BuiltApp) -> Value {
     let template = std::fs::read_to_string(built.out.join(".env.example")).expect("env template");
     let filled = filled_env(&template, None);
     std::fs::write(built.out.join(".env"), filled).expect("write .env");
@@ -86,7 +57,7 @@ fn services(project: &Value) -> Vec<(&String, &Value)> {
 }
 
 /// The stages of a Dockerfile: base image and instructions.
-fn stages(built: &Built) -> Vec<(String, Vec<support::DockerfileInstruction>)> {
+fn stages(built: &BuiltApp) -> Vec<(String, Vec<support::DockerfileInstruction>)> {
     let mut stages: Vec<(String, Vec<support::DockerfileInstruction>)> = Vec::new();
     for instruction in parse_dockerfile(&built.out.join("Dockerfile")) {
         if instruction.cmd == "FROM" {
@@ -188,7 +159,7 @@ fn the_lockfile_that_exists_is_the_one_used() {
         ("none", None),
     ];
     for (label, keep) in variants {
-        let built = build_from(&fixture_app("web-service"), |app| {
+        let built = build_fixture("web-service", |app| {
             std::fs::remove_file(app.join("bun.lock")).expect("remove bun.lock");
             if let Some(name) = keep {
                 std::fs::write(app.join(name), "lockfile").expect("write lockfile");
@@ -244,7 +215,6 @@ fn the_lockfile_that_exists_is_the_one_used() {
                 "{label}: {rule}"
             );
         }
-        assert!(built.app.join("package.json").exists());
     }
 }
 

@@ -28,5 +28,5 @@ pub use port::{LOOPBACK, free_port};
 pub use postgres::Postgres;
 pub use redis::{RedisReply, RedisServer};
 pub use run::{COMMAND_TIMEOUT, Run, run, run_with_input};
-pub use specdeploy::Specdeploy;
+pub use specdeploy::{BuiltApp, Specdeploy, build_fixture};
 pub use tool::{Tool, tool};

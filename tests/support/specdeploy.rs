@@ -93,3 +93,34 @@ impl Specdeploy {
         run_with_input(&mut command, self.stdin.as_deref())
     }
 }
+
+/// A fixture's app, copied and built with `--out`: where the copy and the artifacts are.
+pub struct BuiltApp {
+    /// Holds the folders; they go when the build does.
+    _work: tempfile::TempDir,
+    /// The copy of the app (`.dockerignore` and health code are written here).
+    pub app: PathBuf,
+    /// The output folder.
+    pub out: PathBuf,
+}
+
+/// Copies fixture `case`, lets `change` edit the copy, and builds it into `out/`; panics
+/// unless `build` succeeds.
+#[track_caller]
+pub fn build_fixture(case: &str, change: impl FnOnce(&Path)) -> BuiltApp {
+    let (work, app) = super::copy_fixture(case);
+    change(&app);
+    let out = work.path().join("out");
+    Specdeploy::new()
+        .arg("build")
+        .arg(&app)
+        .arg("--out")
+        .arg(&out)
+        .run()
+        .assert_success();
+    BuiltApp {
+        _work: work,
+        app,
+        out,
+    }
+}

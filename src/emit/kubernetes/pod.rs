@@ -105,6 +105,19 @@ pub struct ContainerPort {
     pub port: u16,
 }
 
+/// The app's ports, each named `http` so Services and probes can refer to it by name.
+#[must_use]
+pub fn http_ports(service: &crate::ir::Service) -> Vec<ContainerPort> {
+    service
+        .ports
+        .iter()
+        .map(|p| ContainerPort {
+            name: HTTP_PORT_NAME.to_owned(),
+            port: p.container,
+        })
+        .collect()
+}
+
 /// Requests and limits, as Kubernetes quantities.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Quantities {

@@ -156,14 +156,7 @@ fn app_container(
         name: names.app.clone(),
         image: service.image.clone(),
         args: None,
-        ports: service
-            .ports
-            .iter()
-            .map(|p| ContainerPort {
-                name: pod::HTTP_PORT_NAME.to_owned(),
-                port: p.container,
-            })
-            .collect(),
+        ports: pod::http_ports(service),
         env: environment,
         startup: probes.startup,
         liveness: probes.liveness,
@@ -267,14 +260,7 @@ pub fn emit(
                     name: names.app.clone(),
                     metadata_labels: labels.clone(),
                     selector: selector.clone(),
-                    ports: service
-                        .ports
-                        .iter()
-                        .map(|p| ContainerPort {
-                            name: pod::HTTP_PORT_NAME.to_owned(),
-                            port: p.container,
-                        })
-                        .collect(),
+                    ports: pod::http_ports(service),
                 },
                 format!("Kubernetes: the Service of {} on port {port}", names.app),
             );
