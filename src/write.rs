@@ -1,21 +1,123 @@
 //! Puts artifacts on disk: the only place specdeploy writes files.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::emit::Artifact;
+use crate::emit::marker::{self, Provenance};
 
-/// Whether the file at `path` may be replaced: it does not exist, or specdeploy wrote it (its
-/// first lines carry the generated-file header).
-#[must_use]
-pub fn is_ours_or_absent(path: &Path) -> bool {
-    match std::fs::read(path) {
-        Ok(bytes) => {
-            let head = String::from_utf8_lossy(&bytes[..bytes.len().min(512)]).into_owned();
-            head.lines()
-                .take(3)
-                .any(|l| l.contains(crate::emit::HEADER))
+/// What stands at an artifact's path before it is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// Nothing: the artifact is created.
+    Absent,
+    /// A file specdeploy wrote, unchanged since: it may be replaced.
+    Generated,
+    /// A file specdeploy wrote and someone edited since.
+    Edited,
+    /// A file without the generated-file header: the user's own.
+    Foreign,
+}
+
+/// Why an artifact cannot be written where its path leads.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The path is not a plain relative path of file names (`..`, an absolute path, an empty
+    /// or odd component).
+    NotRelative,
+    /// A symbolic link on the way leads outside the root.
+    Escapes {
+        /// The link.
+        link: PathBuf,
+        /// Where it leads.
+        target: PathBuf,
+    },
+    /// Something other than a file stands there, or a file stands where a folder must be.
+    NotAFile(PathBuf),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NotRelative => f.write_str("the path is not a relative path of plain names"),
+            Self::Escapes { link, target } => write!(
+                f,
+                "{} is a symbolic link to {}, outside the folder written to",
+                link.display(),
+                target.display()
+            ),
+            Self::NotAFile(path) => write!(f, "{} is not a regular file", path.display()),
         }
-        Err(e) => e.kind() == std::io::ErrorKind::NotFound,
+    }
+}
+
+/// The file that `relative` names under `root`, once it is checked to stay inside `root`:
+/// every component is a plain name, and no symbolic link on the way, the file itself
+/// included, leads outside `root`. A link that stays inside is followed, so the file it
+/// points at is the one written.
+///
+/// # Errors
+/// When the path is malformed, leaves `root`, or meets something that is not a folder on the
+/// way or not a file at its end.
+pub fn resolve(root: &Path, relative: &str) -> Result<PathBuf, Refusal> {
+    let parts: Vec<&str> = relative.split('/').collect();
+    let plain = |p: &&str| {
+        !p.is_empty()
+            && *p != "."
+            && *p != ".."
+            && !p.contains(['\\', '\0', ':'])
+            && !p.chars().any(char::is_control)
+    };
+    if parts.is_empty() || !parts.iter().all(plain) {
+        return Err(Refusal::NotRelative);
+    }
+    let Ok(base) = std::fs::canonicalize(root) else {
+        // The root does not exist yet: nothing under it can be a link.
+        return Ok(root.join(relative));
+    };
+    let mut path = root.to_path_buf();
+    for (i, part) in parts.iter().enumerate() {
+        path.push(part);
+        let last = i + 1 == parts.len();
+        let Ok(meta) = std::fs::symlink_metadata(&path) else {
+            return Ok(root.join(relative));
+        };
+        if meta.file_type().is_symlink() {
+            let target = std::fs::canonicalize(&path)
+                .unwrap_or_else(|_| std::fs::read_link(&path).unwrap_or_default());
+            if !target.starts_with(&base) {
+                return Err(Refusal::Escapes { link: path, target });
+            }
+            if last {
+                return if target.is_file() {
+                    Ok(target)
+                } else {
+                    Err(Refusal::NotAFile(path))
+                };
+            }
+            if !target.is_dir() {
+                return Err(Refusal::NotAFile(path));
+            }
+        } else if last != meta.is_file() {
+            return Err(Refusal::NotAFile(path));
+        }
+    }
+    Ok(path)
+}
+
+/// What stands at `path` (an already resolved path): nothing, a file specdeploy wrote
+/// (unchanged or edited since), or the user's own file.
+///
+/// # Errors
+/// When the file exists but cannot be read.
+pub fn standing(path: &Path) -> std::io::Result<Standing> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(match marker::provenance(&bytes) {
+            Provenance::Generated => Standing::Generated,
+            Provenance::Edited => Standing::Edited,
+            Provenance::Foreign => Standing::Foreign,
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Standing::Absent),
+        Err(e) => Err(e),
     }
 }
 
@@ -31,12 +133,14 @@ pub enum Outcome {
 }
 
 /// Writes `artifact` under `out`, atomically (a temporary file in the same folder, then a
-/// rename), so a failure leaves the old file or the new one, never a truncated one.
+/// rename), so a failure leaves the old file or the new one, never a truncated one. The path
+/// is checked by [`resolve`] first.
 ///
 /// # Errors
 /// When the folder cannot be created or the file cannot be written.
 pub fn write(out: &Path, artifact: &Artifact) -> std::io::Result<Outcome> {
-    let path = out.join(&artifact.path);
+    let path = resolve(out, &artifact.path)
+        .map_err(|r| std::io::Error::new(std::io::ErrorKind::InvalidInput, r.to_string()))?;
     let existing = std::fs::read(&path).ok();
     if existing.as_deref() == Some(artifact.contents.as_bytes()) {
         return Ok(Outcome::Unchanged);
@@ -69,4 +173,64 @@ fn set_default_permissions(path: &Path) -> std::io::Result<()> {
 #[cfg(not(unix))]
 fn set_default_permissions(_path: &Path) -> std::io::Result<()> {
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_relative_paths_are_written() {
+        let root = tempfile::tempdir().expect("temporary folder");
+        for bad in [
+            "../escape",
+            "deploy/../../escape",
+            "/etc/passwd",
+            "",
+            "a//b",
+            "./Dockerfile",
+            "a\\..\\b",
+            "C:evil",
+            "new\nline",
+            "nul\0byte",
+        ] {
+            assert_eq!(
+                resolve(root.path(), bad),
+                Err(Refusal::NotRelative),
+                "{bad:?}"
+            );
+        }
+        assert_eq!(
+            resolve(root.path(), "deploy/k8s/base/app.yaml"),
+            Ok(root.path().join("deploy/k8s/base/app.yaml"))
+        );
+        assert_eq!(
+            resolve(&root.path().join("not-yet"), ".env.example"),
+            Ok(root.path().join("not-yet/.env.example"))
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_that_stays_inside_is_followed() {
+        let root = tempfile::tempdir().expect("temporary folder");
+        std::fs::create_dir(root.path().join("real")).expect("folder");
+        std::fs::write(root.path().join("real/compose.yaml"), "x").expect("file");
+        std::os::unix::fs::symlink("real", root.path().join("linked")).expect("link");
+        std::os::unix::fs::symlink("real/compose.yaml", root.path().join("compose.yaml"))
+            .expect("link");
+        let base = std::fs::canonicalize(root.path()).expect("canonical");
+        assert_eq!(
+            resolve(root.path(), "compose.yaml"),
+            Ok(base.join("real/compose.yaml"))
+        );
+        assert!(resolve(root.path(), "linked/new.yaml").is_ok());
+        std::os::unix::fs::symlink("/", root.path().join("up")).expect("link");
+        assert!(matches!(
+            resolve(root.path(), "up/tmp/x"),
+            Err(Refusal::Escapes { .. })
+        ));
+        std::os::unix::fs::symlink("loop", root.path().join("loop")).expect("link");
+        assert!(resolve(root.path(), "loop/x").is_err());
+    }
 }

@@ -177,3 +177,46 @@ fn dockerfiles_parse_with_buildkit_and_keep_their_shape() {
         }
     }
 }
+
+#[test]
+fn every_artifact_carries_the_marker_with_the_hash_of_its_contents() {
+    use specdeploy::emit::marker::{Provenance, provenance};
+    use specdeploy::emit::{Layout, Target};
+    let layout = Layout {
+        context: ".".to_owned(),
+        dockerfile: "Dockerfile".to_owned(),
+        target: Target::All,
+        image_registry: Some("ghcr.io/acme".to_owned()),
+        replicas: Some(2),
+    };
+    for case in BUILDABLE {
+        let app = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("fixtures")
+            .join(case)
+            .join("app");
+        let mut diagnostics = specdeploy::diagnostic::Diagnostics::new();
+        let folder = specdeploy::load::load(&app, &mut diagnostics);
+        let compilation = specdeploy::compile::compile(
+            folder,
+            specdeploy::passes::Options::default(),
+            Some(&layout),
+            diagnostics,
+        );
+        assert!(compilation.artifacts.len() > 5, "{case}");
+        for artifact in &compilation.artifacts {
+            assert_eq!(
+                provenance(artifact.contents.as_bytes()),
+                Provenance::Generated,
+                "{case}: {}",
+                artifact.path
+            );
+            let edited = artifact.contents.replacen('\n', "\n\n", 3);
+            assert_eq!(
+                provenance(edited.as_bytes()),
+                Provenance::Edited,
+                "{case}: {}",
+                artifact.path
+            );
+        }
+    }
+}

@@ -98,8 +98,10 @@ codes! {
     UnsupportedTechnology = "SD0611", Warning, "the specs name a technology specdeploy does not provision";
 
     // Writing the artifacts.
-    WouldOverwrite = "SD0701", Error, "an artifact would replace a file specdeploy did not write";
+    WouldOverwrite = "SD0701", Warning, "a file specdeploy did not write stands where an artifact goes, and is kept";
     WeakIgnoreFile = "SD0702", Warning, "the app's own .dockerignore lets secrets in or keeps the lockfile out";
+    EditedArtifact = "SD0703", Error, "a file specdeploy wrote was edited since";
+    UnsafeOutputPath = "SD0704", Error, "an artifact's path leads outside the output folder or onto something that is not a file";
 
     // Health endpoints.
     HealthRoutesNotMounted = "SD0801", Warning, "the entry point does not mount the generated health routes";

@@ -9,6 +9,7 @@ pub mod env_file;
 pub mod escape;
 pub mod health;
 pub mod kubernetes;
+pub mod marker;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
@@ -244,6 +245,9 @@ pub fn emit(ir: &Ir, layout: &Layout, diagnostics: &mut Diagnostics) -> Vec<Arti
         artifacts.extend(kubernetes::emit(ir, layout, diagnostics));
     } else {
         kubernetes::check_unused(layout, diagnostics);
+    }
+    for artifact in &mut artifacts {
+        artifact.contents = marker::seal(&artifact.contents);
     }
     artifacts
 }

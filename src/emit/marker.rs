@@ -1,0 +1,151 @@
+//! The generated-file marker: the header line every artifact starts with, followed by a line
+//! with the SHA-256 of the rest of the file. `build` replaces a file only while the marker is
+//! there and the hash still matches, so a hand edit is never lost.
+
+use sha2::{Digest, Sha256};
+
+use super::HEADER;
+
+/// Starts the line after the header, after the format's comment marker.
+pub const HASH_LABEL: &str = "specdeploy-sha256: ";
+
+/// Where the header may stand: after a `# syntax=` line at most, so within the first lines.
+const HEADER_LINES: usize = 3;
+
+/// Who a file on disk belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Provenance {
+    /// It carries the marker and its contents still match the hash: specdeploy may replace it.
+    Generated,
+    /// It carries the header, but the hash is missing or no longer matches: someone edited it.
+    Edited,
+    /// It has no header: the user wrote it, or took it over by deleting the header.
+    Foreign,
+}
+
+/// `contents` with the hash line inserted after the header line. Contents without a header
+/// are returned unchanged.
+#[must_use]
+pub fn seal(contents: &str) -> String {
+    let Some((start, end, prefix)) = header_line(contents) else {
+        return contents.to_owned();
+    };
+    let hash = digest(contents);
+    let mut sealed = String::with_capacity(contents.len() + prefix.len() + 84);
+    sealed.push_str(&contents[..end]);
+    if !contents[start..end].ends_with('\n') {
+        sealed.push('\n');
+    }
+    sealed.push_str(prefix);
+    sealed.push_str(HASH_LABEL);
+    sealed.push_str(&hash);
+    sealed.push('\n');
+    sealed.push_str(&contents[end..]);
+    sealed
+}
+
+/// Who `text`, the contents of a file on disk, belongs to. A checkout that turned the line
+/// endings into CRLF still counts as unchanged.
+#[must_use]
+pub fn provenance(text: &[u8]) -> Provenance {
+    let text = String::from_utf8_lossy(text);
+    let text = text.replace("\r\n", "\n");
+    let Some((_, end, prefix)) = header_line(&text) else {
+        return Provenance::Foreign;
+    };
+    let rest = &text[end..];
+    let line_end = rest.find('\n').map_or(rest.len(), |i| i + 1);
+    let line = rest[..line_end].trim_end_matches('\n');
+    let Some(recorded) = line
+        .strip_prefix(prefix)
+        .and_then(|l| l.strip_prefix(HASH_LABEL))
+    else {
+        return Provenance::Edited;
+    };
+    let mut unsealed = String::with_capacity(text.len());
+    unsealed.push_str(&text[..end]);
+    unsealed.push_str(&rest[line_end..]);
+    if digest(&unsealed) == recorded {
+        Provenance::Generated
+    } else {
+        Provenance::Edited
+    }
+}
+
+/// The header line of `contents`: its start, the offset just past its newline, and the
+/// comment marker before the header text (`# `, `// `).
+fn header_line(contents: &str) -> Option<(usize, usize, &str)> {
+    let mut start = 0;
+    for line in contents.split_inclusive('\n').take(HEADER_LINES) {
+        if let Some(at) = line.find(HEADER) {
+            return Some((start, start + line.len(), &line[..at]));
+        }
+        start += line.len();
+    }
+    None
+}
+
+fn digest(text: &str) -> String {
+    let hash = Sha256::digest(text.as_bytes());
+    let mut hex = String::with_capacity(64);
+    for byte in hash {
+        use std::fmt::Write;
+        let _ = write!(hex, "{byte:02x}");
+    }
+    hex
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn generated() -> String {
+        format!("# syntax=docker/dockerfile:1\n# {HEADER}\nFROM scratch\n")
+    }
+
+    #[test]
+    fn a_sealed_file_is_recognised_as_generated() {
+        let sealed = seal(&generated());
+        assert_eq!(
+            sealed
+                .lines()
+                .nth(2)
+                .map(|l| l.starts_with("# specdeploy-sha256: ")),
+            Some(true)
+        );
+        assert_eq!(provenance(sealed.as_bytes()), Provenance::Generated);
+    }
+
+    #[test]
+    fn an_edit_anywhere_is_seen() {
+        let sealed = seal(&generated());
+        let edited = sealed.replace("FROM scratch", "FROM scratch\nUSER root");
+        assert_eq!(provenance(edited.as_bytes()), Provenance::Edited);
+        let unsealed = generated();
+        assert_eq!(provenance(unsealed.as_bytes()), Provenance::Edited);
+    }
+
+    #[test]
+    fn deleting_the_header_hands_the_file_over() {
+        assert_eq!(provenance(b"FROM scratch\n"), Provenance::Foreign);
+        assert_eq!(provenance(b""), Provenance::Foreign);
+    }
+
+    #[test]
+    fn crlf_line_endings_do_not_count_as_an_edit() {
+        let sealed = seal(&generated()).replace('\n', "\r\n");
+        assert_eq!(provenance(sealed.as_bytes()), Provenance::Generated);
+    }
+
+    #[test]
+    fn the_comment_marker_follows_the_format() {
+        let sealed = seal(&format!("// {HEADER}\nexport {{}};\n"));
+        assert!(
+            sealed
+                .lines()
+                .nth(1)
+                .is_some_and(|l| l.starts_with("// specdeploy-sha256: "))
+        );
+        assert_eq!(provenance(sealed.as_bytes()), Provenance::Generated);
+    }
+}
