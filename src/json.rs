@@ -32,6 +32,22 @@ pub fn parse<'a>(
     };
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let offset = text.len() - body.len();
+    if let Some(at) = too_deep(body) {
+        diagnostics.push(
+            Diagnostic::new(
+                Code::InputTooLarge,
+                format!("arrays and objects nest deeper than {MAX_NESTING} levels, the limit"),
+            )
+            .at(
+                Span::new(file, at + offset, at + offset + 1),
+                format!("level {} starts here", MAX_NESTING + 1),
+            )
+            .help(
+                "a manifest or package.json needs a few levels at most: flatten the nested values",
+            ),
+        );
+        return None;
+    }
     match jsonc_parser::parse_to_ast(body, &CollectOptions::default(), &options) {
         Ok(result) => {
             if result.value.is_none() {
@@ -55,6 +71,37 @@ pub fn parse<'a>(
             None
         }
     }
+}
+
+/// The offset of the first `[` or `{` that opens a level past [`MAX_NESTING`], if any. A
+/// linear scan that skips strings, run before the recursive parser sees the text.
+fn too_deep(text: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut escaped = false;
+    for (at, byte) in text.bytes().enumerate() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(at);
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 fn lower_first(text: &str) -> String {

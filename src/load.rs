@@ -223,43 +223,50 @@ fn display(path: &Path) -> String {
     }
 }
 
-/// Reads one file into `sources`; problems become diagnostics on an empty entry for the path.
+/// Reads one file into `sources`; problems become diagnostics on an empty entry for the path,
+/// or, for text that is not UTF-8, on the text with the invalid bytes replaced, pointing at
+/// the first of them.
 fn read(
     root: &Path,
     path: &str,
     sources: &mut Sources,
     diagnostics: &mut Diagnostics,
 ) -> Option<FileId> {
-    match read_text(&root.join(path), path) {
-        Ok(text) => Some(sources.add(path, text)),
-        Err((code, message, help)) => {
-            let id = sources.add(path, "");
-            diagnostics.push(
-                Diagnostic::new(code, message)
-                    .at(Span::file_start(id), "this file")
-                    .help(help),
-            );
-            None
+    let problem = match read_bytes(&root.join(path), path) {
+        Ok(bytes) => {
+            match String::from_utf8(bytes) {
+                Ok(text) => return Some(sources.add(path, text)),
+                Err(e) => {
+                    let at = e.utf8_error().valid_up_to();
+                    let text = String::from_utf8_lossy(e.as_bytes()).into_owned();
+                    let line = text.get(..at).map_or(0, |t| t.matches('\n').count()) + 1;
+                    let id = sources.add(path, text);
+                    diagnostics.push(
+                    Diagnostic::new(
+                        Code::NotUtf8,
+                        format!("{path} is not UTF-8 text (invalid byte at offset {at}, line {line})"),
+                    )
+                    .at(Span::new(id, at, at + char::REPLACEMENT_CHARACTER.len_utf8()), "not UTF-8")
+                    .help("save the file as UTF-8"),
+                );
+                    return None;
+                }
+            }
         }
-    }
+        Err(problem) => problem,
+    };
+    let (code, message, help) = problem;
+    let id = sources.add(path, "");
+    diagnostics.push(
+        Diagnostic::new(code, message)
+            .at(Span::file_start(id), "this file")
+            .help(help),
+    );
+    None
 }
 
 /// A problem reading a file: its code, message and help.
 type ReadProblem = (Code, String, &'static str);
-
-fn read_text(full: &Path, path: &str) -> Result<String, ReadProblem> {
-    let bytes = read_bytes(full, path)?;
-    String::from_utf8(bytes).map_err(|e| {
-        (
-            Code::NotUtf8,
-            format!(
-                "{path} is not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-            "save the file as UTF-8",
-        )
-    })
-}
 
 fn read_bytes(full: &Path, path: &str) -> Result<Vec<u8>, ReadProblem> {
     let unreadable = |e: std::io::Error| {
@@ -289,7 +296,67 @@ fn read_bytes(full: &Path, path: &str) -> Result<Vec<u8>, ReadProblem> {
     std::fs::read(full).map_err(unreadable)
 }
 
-/// Lists the app's files, relative to `root`, without following symbolic links.
+/// `path` relative to `root`, `/`-separated, when every component is UTF-8.
+fn relative_path(root: &Path, path: &Path) -> Option<String> {
+    let relative = path.strip_prefix(root).ok()?;
+    let parts: Option<Vec<&str>> = relative
+        .components()
+        .map(|c| c.as_os_str().to_str())
+        .collect();
+    parts.map(|p| p.join("/"))
+}
+
+/// Whether the symbolic link at `relative` is listed as a file of the app. Links to folders
+/// are never followed, so a loop cannot hang the listing. Where specdeploy reads files
+/// (`specs/`, `package.json`), a link that loops, leads nowhere or leads to a folder is
+/// skipped with a warning, and a link to a file outside the app folder is refused: its
+/// contents would otherwise reach diagnostics and artifacts.
+fn link_is_followed(
+    relative: &str,
+    link: &Path,
+    base: Option<&Path>,
+    diagnostics: &mut Diagnostics,
+) -> bool {
+    let read_here = relative.starts_with("specs/") || relative == "package.json";
+    let skipped = |diagnostics: &mut Diagnostics, why: &str| {
+        if read_here {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::SkippedLink,
+                    format!("{relative} is a symbolic link {why}; it is skipped"),
+                )
+                .help("replace the link by the file it should stand for, or remove it"),
+            );
+        }
+        false
+    };
+    match std::fs::canonicalize(link) {
+        Err(_) => skipped(diagnostics, "that loops or leads nowhere"),
+        Ok(target) if target.is_dir() => skipped(
+            diagnostics,
+            "to a folder, and links to folders are not followed",
+        ),
+        Ok(target) if !base.is_some_and(|b| target.starts_with(b)) => {
+            if read_here {
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnreadableFile,
+                        format!(
+                            "{relative} is a symbolic link to {}, outside the app folder; it is not read",
+                            target.display()
+                        ),
+                    )
+                    .help("specdeploy reads only files inside the app folder: copy the file in, in place of the link"),
+                );
+                return false;
+            }
+            true
+        }
+        Ok(_) => true,
+    }
+}
+
+/// Lists the app's files, relative to `root`, without following symbolic links to folders.
 fn list_files(root: &Path, diagnostics: &mut Diagnostics) -> BTreeSet<String> {
     let mut files = BTreeSet::new();
     let walker = walkdir::WalkDir::new(root)
@@ -304,17 +371,19 @@ fn list_files(root: &Path, diagnostics: &mut Diagnostics) -> BTreeSet<String> {
                         .to_str()
                         .is_some_and(|n| SKIPPED_DIRS.contains(&n)))
         });
+    let base = std::fs::canonicalize(root).ok();
     for entry in walker {
         match entry {
-            Ok(entry) if entry.file_type().is_file() || entry.path_is_symlink() => {
-                if let Ok(relative) = entry.path().strip_prefix(root) {
-                    let parts: Option<Vec<&str>> = relative
-                        .components()
-                        .map(|c| c.as_os_str().to_str())
-                        .collect();
-                    if let Some(parts) = parts {
-                        files.insert(parts.join("/"));
+            Ok(entry) if entry.path_is_symlink() => {
+                if let Some(relative) = relative_path(root, entry.path()) {
+                    if link_is_followed(&relative, entry.path(), base.as_deref(), diagnostics) {
+                        files.insert(relative);
                     }
+                }
+            }
+            Ok(entry) if entry.file_type().is_file() => {
+                if let Some(relative) = relative_path(root, entry.path()) {
+                    files.insert(relative);
                 }
             }
             Ok(_) => {}

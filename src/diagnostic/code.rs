@@ -43,8 +43,9 @@ codes! {
     // Reading the app folder.
     NoSpecsFolder = "SD0001", Error, "the app folder has no specs";
     UnreadableFile = "SD0002", Error, "a file could not be read";
-    InputTooLarge = "SD0003", Error, "an input file is over the size limit";
+    InputTooLarge = "SD0003", Error, "an input file is over a size or nesting limit";
     NotUtf8 = "SD0004", Error, "an input file is not UTF-8 text";
+    SkippedLink = "SD0005", Warning, "a symbolic link among the specs is skipped";
 
     // The manifest, specs/assertions.json.
     MalformedJson = "SD0101", Error, "the manifest is not valid JSON";

@@ -1,0 +1,275 @@
+//! Bad input never crashes: malformed UTF-8, a 10 MB line, deep nesting, oversized files,
+//! a hundred thousand assertions, symbolic link loops and unreadable files each end in a
+//! diagnostic and a documented exit code, never a panic (exit code 101) or a hang.
+
+mod support;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use support::{Run, Specdeploy};
+
+/// An app folder with `package.json`, an entry point and an empty `specs/`.
+fn app() -> (tempfile::TempDir, PathBuf) {
+    let work = tempfile::tempdir().expect("temporary folder");
+    let app = work.path().join("app");
+    std::fs::create_dir_all(app.join("specs")).expect("specs");
+    std::fs::create_dir_all(app.join("src")).expect("src");
+    std::fs::write(
+        app.join("package.json"),
+        r#"{"name": "limits", "version": "1.0.0"}"#,
+    )
+    .expect("package.json");
+    std::fs::write(app.join("src/index.ts"), "console.log(1);\n").expect("entry");
+    (work, app)
+}
+
+fn check(app: &Path) -> Run {
+    Specdeploy::new()
+        .args(["check", "--message-format", "json"])
+        .arg(app)
+        .run()
+}
+
+/// The codes of the JSON diagnostics on stderr.
+fn codes(run: &Run) -> Vec<String> {
+    run.stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|v| v["code"].as_str().map(str::to_owned))
+        .collect()
+}
+
+#[track_caller]
+fn assert_reported(run: &Run, code: &str) {
+    assert_ne!(run.code, Some(101), "a panic: {run}");
+    assert!(codes(run).iter().any(|c| c == code), "no {code}: {run}");
+}
+
+#[test]
+fn text_that_is_not_utf8_is_reported_where_it_breaks() {
+    let (_work, app) = app();
+    std::fs::write(
+        app.join("specs/bad.spec"),
+        b"app limits {\n  version \"\xff\xfe\"\n}\n",
+    )
+    .expect("spec");
+    std::fs::write(
+        app.join("specs/assertions.json"),
+        b"{\"archetype\": \"\xc3\"}",
+    )
+    .expect("manifest");
+    let run = check(&app);
+    run.assert_code(2);
+    assert_reported(&run, "SD0004");
+    let located: Vec<serde_json::Value> = run
+        .stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter(|v| v["code"] == "SD0004")
+        .collect();
+    assert_eq!(located.len(), 2, "{run}");
+    let spec = located
+        .iter()
+        .find(|v| v["file"] == "specs/bad.spec")
+        .expect("the .spec file");
+    assert_eq!(
+        (spec["line"].as_u64(), spec["column"].as_u64()),
+        (Some(2), Some(12)),
+        "{run}"
+    );
+}
+
+#[test]
+fn a_ten_megabyte_line_gets_a_short_diagnostic() {
+    let (_work, app) = app();
+    let junk = "x".repeat(10 * 1024 * 1024);
+    std::fs::write(app.join("specs/long.spec"), format!("{junk}\n")).expect("spec");
+    let text = "a".repeat(10 * 1024 * 1024);
+    std::fs::write(
+        app.join("specs/assertions.json"),
+        format!(
+            r#"{{"archetype": "cli-tool", "assertions": [{{"id": "A-1", "natural": "{text}", "type": "invariant", "category": "behavior", "status": "confirmed", "extra": }}]}}"#
+        ),
+    )
+    .expect("manifest");
+    let run = check(&app);
+    run.assert_code(1);
+    assert_reported(&run, "SD0201");
+    assert_reported(&run, "SD0101");
+    assert!(
+        run.stderr.len() < 64 * 1024,
+        "diagnostics must not echo a 10 MB line: {} bytes",
+        run.stderr.len()
+    );
+    let human = Specdeploy::new().arg("check").arg(&app).run();
+    human.assert_code(1);
+    assert!(
+        human.stderr.len() < 64 * 1024,
+        "{} bytes",
+        human.stderr.len()
+    );
+}
+
+#[test]
+fn nesting_past_the_limit_is_refused_naming_the_limit() {
+    let (_work, app) = app();
+    let depth = 100_000;
+    std::fs::write(
+        app.join("specs/assertions.json"),
+        format!(
+            "{{\"archetype\": \"cli-tool\", \"tags\": {}{}}}",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        ),
+    )
+    .expect("manifest");
+    let run = check(&app);
+    run.assert_code(2);
+    assert_reported(&run, "SD0003");
+    assert!(run.stderr.contains("64 levels"), "{run}");
+
+    std::fs::write(
+        app.join("package.json"),
+        format!("{}{}", "{\"a\":".repeat(depth), "}".repeat(depth)),
+    )
+    .expect("package.json");
+    let run = check(&app);
+    assert_reported(&run, "SD0003");
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused_unread() {
+    let (_work, app) = app();
+    let file = std::fs::File::create(app.join("specs/assertions.json")).expect("manifest");
+    // Sparse: the size is what counts, and it is refused before a byte is read.
+    file.set_len(specdeploy::load::MAX_FILE_BYTES + 1)
+        .expect("size");
+    let run = check(&app);
+    run.assert_code(2);
+    assert_reported(&run, "SD0003");
+    assert!(
+        run.stderr
+            .contains(&specdeploy::load::MAX_FILE_BYTES.to_string()),
+        "{run}"
+    );
+}
+
+#[test]
+fn a_hundred_thousand_assertions_are_checked() {
+    let (_work, app) = app();
+    let mut assertions = String::new();
+    for i in 0..100_000 {
+        if i > 0 {
+            assertions.push(',');
+        }
+        // Every thousandth id repeats its neighbour's.
+        let id = if i % 1000 == 999 { i - 1 } else { i };
+        let _ = write!(
+            assertions,
+            r#"{{"id": "A-{id}", "natural": "The total of order {i} equals the sum of its lines", "type": "invariant", "category": "behavior", "status": "confirmed"}}"#
+        );
+    }
+    std::fs::write(
+        app.join("specs/assertions.json"),
+        format!(r#"{{"archetype": "cli-tool", "assertions": [{assertions}]}}"#),
+    )
+    .expect("manifest");
+    let run = check(&app);
+    run.assert_code(1);
+    let duplicates = codes(&run).iter().filter(|c| *c == "SD0106").count();
+    // Both places of each repeated id are labelled: one diagnostic per pair.
+    assert!(duplicates >= 100, "{duplicates} duplicates reported: {run}");
+}
+
+#[cfg(unix)]
+#[test]
+fn symbolic_links_that_loop_or_leave_the_app_are_reported() {
+    use std::os::unix::fs::symlink;
+    let (work, app) = app();
+    std::fs::write(
+        app.join("specs/assertions.json"),
+        r#"{"archetype": "cli-tool", "assertions": []}"#,
+    )
+    .expect("manifest");
+    symlink("loop.spec", app.join("specs/loop.spec")).expect("link");
+    symlink("b", app.join("specs/a")).expect("link");
+    symlink("a", app.join("specs/b")).expect("link");
+    symlink("..", app.join("specs/up")).expect("link");
+    let outside = work.path().join("secret.spec");
+    std::fs::write(&outside, "app stolen {}\n").expect("outside");
+    symlink(&outside, app.join("specs/outside.spec")).expect("link");
+    let run = check(&app);
+    run.assert_code(2);
+    let found = codes(&run);
+    assert_eq!(
+        found.iter().filter(|c| *c == "SD0005").count(),
+        4,
+        "loop.spec, a, b, up: {run}"
+    );
+    assert!(found.iter().any(|c| c == "SD0002"), "{run}");
+    assert!(!run.stderr.contains("stolen"), "{run}");
+}
+
+/// Runs `check` as an unprivileged user, so that permissions hold even when the tests run as
+/// root.
+#[cfg(unix)]
+fn check_unprivileged(work: &Path, app: &Path) -> Run {
+    let bin = work.join("specdeploy");
+    std::fs::copy(Specdeploy::bin(), &bin).expect("copy the binary");
+    let mut command = if nix_is_root() {
+        let mut c = std::process::Command::new("setpriv");
+        c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+            .arg(&bin);
+        c
+    } else {
+        std::process::Command::new(&bin)
+    };
+    command
+        .args(["check", "--message-format", "json"])
+        .arg(app)
+        .env("NO_COLOR", "1");
+    support::run(&mut command)
+}
+
+#[cfg(unix)]
+fn nix_is_root() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    // A file this process creates is owned by its effective user.
+    let probe = tempfile::NamedTempFile::new().expect("probe file");
+    probe.as_file().metadata().expect("metadata").uid() == 0
+}
+
+#[cfg(unix)]
+#[test]
+fn an_unreadable_file_is_reported() {
+    use std::os::unix::fs::PermissionsExt;
+    let (work, app) = app();
+    std::fs::write(app.join("specs/private.spec"), "app limits {}\n").expect("spec");
+    for entry in walk(work.path()) {
+        let mode = if entry.is_dir() { 0o755 } else { 0o644 };
+        std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(mode)).expect("chmod");
+    }
+    std::fs::set_permissions(
+        app.join("specs/private.spec"),
+        std::fs::Permissions::from_mode(0o000),
+    )
+    .expect("chmod");
+    let run = check_unprivileged(work.path(), &app);
+    run.assert_code(2);
+    assert_reported(&run, "SD0002");
+    assert!(run.stderr.contains("specs/private.spec"), "{run}");
+}
+
+fn walk(root: &Path) -> Vec<PathBuf> {
+    let mut found = vec![root.to_path_buf()];
+    let mut i = 0;
+    while i < found.len() {
+        if found[i].is_dir() {
+            let children = std::fs::read_dir(&found[i]).expect("read_dir");
+            found.extend(children.map(|e| e.expect("entry").path()));
+        }
+        i += 1;
+    }
+    found
+}
