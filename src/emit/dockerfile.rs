@@ -18,6 +18,7 @@ struct Context {
     install: minijinja::Value,
     install_production: minijinja::Value,
     entry: String,
+    compile: minijinja::Value,
     bundle: String,
     binary: minijinja::Value,
     port: Option<u16>,
@@ -116,6 +117,17 @@ pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Option<Artifact> {
         Archetype::DataPipeline => escape::json_array(&["bun".to_owned(), app.entry.clone()]),
         _ => escape::json_array(std::slice::from_ref(&binary)),
     };
+    // Exec form: the entry point reaches `bun` as one argument, never a shell, so no file
+    // name can run a command at build time.
+    let compile = match app.archetype {
+        Archetype::CliTool => vec!["--compile", "--outfile", "/app/program"],
+        _ => vec!["--outdir", "dist", "--target", "bun"],
+    };
+    let compile: Vec<String> = ["bun", "build", app.entry.as_str()]
+        .into_iter()
+        .chain(compile)
+        .map(str::to_owned)
+        .collect();
     let context = Context {
         header: verbatim(HEADER.to_owned()),
         build_image: verbatim(images::BUN_BUILD.reference.to_owned()),
@@ -125,6 +137,7 @@ pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Option<Artifact> {
         install: verbatim(install),
         install_production: verbatim(install_production),
         entry: app.entry.clone(),
+        compile: verbatim(escape::json_array(&compile)),
         bundle,
         binary: verbatim(binary),
         port: app.port,

@@ -12,9 +12,11 @@ pub struct Unsafe {
     pub reason: &'static str,
 }
 
-/// Whether YAML may hold `c` unescaped inside a double-quoted scalar.
+/// Whether YAML may hold `c` unescaped inside a double-quoted scalar. NEL, LS and PS are
+/// printable to YAML 1.2 but line breaks to YAML 1.1 readers (Compose's among them), which
+/// fold them and the spaces before them: they are escaped.
 fn yaml_printable(c: char) -> bool {
-    matches!(c, '\t' | '\u{20}'..='\u{7e}' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fefe}' | '\u{ff00}'..='\u{fffd}' | '\u{10000}'..)
+    matches!(c, '\t' | '\u{20}'..='\u{7e}' | '\u{a0}'..='\u{2027}' | '\u{202a}'..='\u{d7ff}' | '\u{e000}'..='\u{fefe}' | '\u{ff00}'..='\u{fffd}' | '\u{10000}'..)
 }
 
 /// A YAML double-quoted scalar holding `value` exactly.
@@ -98,27 +100,40 @@ pub fn json_string(value: &str) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "\"\"".to_owned())
 }
 
-/// A dotenv value: bare when it is plain, single-quoted (literal, no interpolation) otherwise.
+/// A dotenv value: bare when it is plain, single-quoted (literal, no interpolation) otherwise,
+/// and double-quoted with `\\`, `\"` and `\$` escaped when it holds a single quote or a
+/// backslash (which some readers take as an escape even inside single quotes).
 ///
 /// # Errors
-/// When `value` holds a quote `'`, a line break or another control character, which no
-/// quoting of the dotenv format carries literally.
+/// When `value` holds a line break or another control character, which no quoting of the
+/// dotenv format carries the same way in every reader.
 pub fn dotenv(what: &str, value: &str) -> Result<String, Unsafe> {
-    if value.chars().any(|c| c.is_control() || c == '\'') {
+    if value.chars().any(char::is_control) {
         return Err(Unsafe {
             what: what.to_owned(),
-            reason: "a .env value cannot hold a single quote, a line break or other control characters",
+            reason: "a .env value cannot hold a line break or other control characters",
         });
     }
     let plain = value.chars().all(|c| {
         c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | '@' | ',' | '+')
     });
-    Ok(if plain && !value.is_empty() {
-        value.to_owned()
-    } else if value.is_empty() {
+    Ok(if value.is_empty() {
         String::new()
-    } else {
+    } else if plain {
+        value.to_owned()
+    } else if !value.contains(['\'', '\\']) {
         format!("'{value}'")
+    } else {
+        let mut out = String::with_capacity(value.len() + 8);
+        out.push('"');
+        for c in value.chars() {
+            if matches!(c, '\\' | '"' | '$') {
+                out.push('\\');
+            }
+            out.push(c);
+        }
+        out.push('"');
+        out
     })
 }
 
@@ -139,6 +154,7 @@ mod tests {
     fn yaml_escapes_quotes_breaks_and_controls() {
         assert_eq!(yaml("a\"b\\c\nd\u{7f}"), "\"a\\\"b\\\\c\\nd\\u007f\"");
         assert_eq!(yaml("ünï"), "\"ünï\"");
+        assert_eq!(yaml("a \u{2028}b\u{85}"), "\"a \\u2028b\\u0085\"");
     }
 
     #[test]
@@ -218,6 +234,9 @@ mod tests {
     fn dotenv_quotes_what_is_not_plain() {
         assert_eq!(dotenv("x", "info").as_deref(), Ok("info"));
         assert_eq!(dotenv("x", "a b $c").as_deref(), Ok("'a b $c'"));
-        assert!(dotenv("x", "it's").is_err());
+        assert_eq!(
+            dotenv("x", "it's \"$5\"").as_deref(),
+            Ok(r#""it's \"\$5\"""#)
+        );
     }
 }

@@ -466,7 +466,7 @@ fn declared(input: &Input<'_>, group: &str, vars: &mut Variables, diagnostics: &
                         ),
                     )
                     .at(default.span, e.reason)
-                    .help("use a default without quotes `'`, line breaks or control characters"),
+                    .help("write the default on one line, without control characters"),
                 );
                 continue;
             }
