@@ -112,6 +112,52 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> AppFolder {
     folder
 }
 
+/// An app folder given as texts, each a path (relative, `/`-separated) and its contents,
+/// classified the way [`load`] classifies the files it finds on disk. For callers that hold
+/// the files in memory already: an editor's unsaved buffers, tests, fuzzing.
+#[must_use]
+pub fn from_texts<'a>(files: impl IntoIterator<Item = (&'a str, &'a str)>) -> AppFolder {
+    let files: std::collections::BTreeMap<&str, &str> = files.into_iter().collect();
+    let mut folder = AppFolder {
+        files: files.keys().map(|p| (*p).to_owned()).collect(),
+        has_specs_dir: files.keys().any(|p| p.starts_with("specs/")),
+        ..AppFolder::default()
+    };
+    for (path, text) in &files {
+        let is_spec = path.starts_with("specs/")
+            && Path::new(path)
+                .extension()
+                .is_some_and(|e| e.eq_ignore_ascii_case("spec"));
+        if *path == "specs/assertions.json" {
+            folder.manifest = Some(folder.sources.add(*path, *text));
+        } else if *path == "package.json" {
+            folder.package_json = Some(folder.sources.add(*path, *text));
+        } else if is_spec {
+            folder.spec_files.push(folder.sources.add(*path, *text));
+        }
+    }
+    for model in verify::models_in(&folder.files) {
+        let text_of = |path: &str| files.get(path).copied().unwrap_or_default();
+        let text = text_of(&model.path);
+        let config = model.config.map(|path| {
+            let text = text_of(&path);
+            ConfigFile {
+                sha256: verify::sha256_hex(text.as_bytes()),
+                text: Some(folder.sources.add(path.clone(), text)),
+                path,
+            }
+        });
+        folder.models.push(ModelFile {
+            tool: model.tool,
+            sha256: verify::sha256_hex(text.as_bytes()),
+            text: Some(folder.sources.add(model.path.clone(), text)),
+            path: model.path,
+            config,
+        });
+    }
+    folder
+}
+
 /// Reads the formal models for their hashes (and their text, for diagnostics that point into
 /// them), and the verification record that holds their verdicts. The record's folder is
 /// never listed among the app's files, so it is read by its path.

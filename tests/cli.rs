@@ -225,33 +225,56 @@ fn explain_says_why_a_pipeline_has_no_probe() {
 
 #[test]
 fn output_is_byte_identical_across_runs_and_working_directories() {
-    let (work_a, app_a) = fixture("data-pipeline");
-    let (work_b, app_b) = fixture("data-pipeline");
-    let out_a = work_a.path().join("out");
-    let out_b = work_b.path().join("out");
-    Specdeploy::new()
-        .arg("build")
-        .arg(&app_a)
-        .arg("--out")
-        .arg(&out_a)
-        .current_dir(work_a.path())
-        .run()
-        .assert_success();
-    Specdeploy::new()
-        .args(["build", "app", "--out", "out"])
-        .current_dir(work_b.path())
-        .run()
-        .assert_success();
-    assert_eq!(snapshot_of(&out_a), snapshot_of(&out_b));
-    let again = Specdeploy::new()
-        .arg("build")
-        .arg(&app_b)
-        .arg("--out")
-        .arg(&out_b)
-        .run();
-    again.assert_success();
-    assert!(again.stdout.contains("unchanged"), "{again}");
-    assert_eq!(snapshot_of(&out_a), snapshot_of(&out_b));
+    for case in [
+        "web-service",
+        "cli-tool",
+        "data-pipeline",
+        "no-lockfile",
+        "spec-language",
+    ] {
+        let (work_a, app_a) = fixture(case);
+        let (work_b, app_b) = fixture(case);
+        let out_a = work_a.path().join("out");
+        let out_b = work_b.path().join("out");
+        // One run by absolute paths from the package root, one by relative paths from the
+        // copy's own folder, with another time zone and locale.
+        Specdeploy::new()
+            .args(["build", "--target", "all"])
+            .arg(&app_a)
+            .arg("--out")
+            .arg(&out_a)
+            .run()
+            .assert_success();
+        Specdeploy::new()
+            .args(["build", "--target", "all", "app", "--out", "out"])
+            .current_dir(work_b.path())
+            .env("TZ", "Pacific/Kiritimati")
+            .env("LC_ALL", "tr_TR.UTF-8")
+            .run()
+            .assert_success();
+        let built = snapshot_of(&out_a);
+        assert!(built.len() > 5, "{case}: {} files", built.len());
+        assert_eq!(built, snapshot_of(&out_b), "{case}");
+        assert_eq!(snapshot_of(&app_a), snapshot_of(&app_b), "{case}");
+        for (path, bytes) in &built {
+            assert!(
+                !bytes.contains(&b'\r'),
+                "{case}: {path} has a carriage return"
+            );
+        }
+        let again = Specdeploy::new()
+            .args(["build", "--target", "all"])
+            .arg(&app_b)
+            .arg("--out")
+            .arg(&out_b)
+            .run();
+        again.assert_success();
+        assert!(
+            !again.stdout.contains("created") && !again.stdout.contains("updated"),
+            "{case}: {again}"
+        );
+        assert_eq!(built, snapshot_of(&out_b), "{case}");
+    }
 }
 
 #[test]

@@ -1,0 +1,4 @@
+//! Fuzzes `specdeploy::fuzz::manifest`; see its documentation for what the input holds.
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| specdeploy::fuzz::manifest(data));
