@@ -1,6 +1,9 @@
 //! The command line: argument parsing, reading and writing at the edge, reporting, and exit
 //! codes (0 success, 1 the specs have errors, 2 usage or IO problem, 101 internal bug).
 
+mod graph;
+mod workspace;
+
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -91,6 +94,16 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
+    },
+    /// Print the dependency graph of an app or a workspace (apps, backing services, and the
+    /// assertions behind each edge) as Graphviz DOT; with --svg, also draw it.
+    Graph {
+        /// The app or workspace folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Draw the graph into this SVG file with Graphviz's `dot` ($SPECDEPLOY_DOT or PATH).
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
     },
     /// Run Dafny and TLC on the formal models (or read their logs) and record the verdicts in
     /// specs/.specdeploy/verification.json.
@@ -183,7 +196,35 @@ pub fn run(cli: &Cli) -> u8 {
             .and_then(|v| v.trim().parse().ok())
             .filter(|epoch: &i64| *epoch >= 0),
     };
+    let in_workspace = |dir: &Path| crate::workspace::discover::is_workspace(dir);
     match &cli.command {
+        Command::Check { app_dir } if in_workspace(app_dir) => {
+            workspace::check(cli, app_dir, options)
+        }
+        Command::Explain { app_dir, format } if in_workspace(app_dir) => {
+            workspace::explain(cli, app_dir, options, *format)
+        }
+        Command::Build {
+            app_dir,
+            out,
+            force,
+            check,
+            target,
+            replicas,
+            image_registry,
+        } if in_workspace(app_dir) => workspace::build(
+            cli,
+            app_dir,
+            out.as_deref().unwrap_or(app_dir),
+            WriteMode::from_flags(*check, *force),
+            options,
+            &Deployment {
+                target: (*target).into(),
+                replicas: *replicas,
+                image_registry: image_registry.clone(),
+            },
+        ),
+        Command::Graph { dir, svg } => graph::run(cli, dir, svg.as_deref(), options),
         Command::Check { app_dir } => {
             let compilation = analyse(app_dir, options, None);
             finish(cli, &compilation, || {})
@@ -212,13 +253,7 @@ pub fn run(cli: &Cli) -> u8 {
             cli,
             app_dir,
             out.as_deref().unwrap_or(app_dir),
-            if *check {
-                WriteMode::Check
-            } else if *force {
-                WriteMode::Force
-            } else {
-                WriteMode::Safe
-            },
+            WriteMode::from_flags(*check, *force),
             options,
             &Deployment {
                 target: (*target).into(),
@@ -353,6 +388,7 @@ fn exit_code(diagnostics: &Diagnostics) -> u8 {
                     | Code::WouldOverwrite
                     | Code::VerifierMissing
                     | Code::UnusableLog
+                    | Code::GraphvizMissing
             )
     });
     if io { EXIT_USAGE } else { EXIT_SPEC_ERRORS }
@@ -455,6 +491,18 @@ enum WriteMode {
     Force,
     /// Write nothing; report how the files on disk differ.
     Check,
+}
+
+impl WriteMode {
+    fn from_flags(check: bool, force: bool) -> Self {
+        if check {
+            Self::Check
+        } else if force {
+            Self::Force
+        } else {
+            Self::Safe
+        }
+    }
 }
 
 fn build(

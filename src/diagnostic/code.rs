@@ -45,6 +45,7 @@ codes! {
     UnreadableFile = "SD0002", Error, "a file could not be read";
     InputTooLarge = "SD0003", Error, "an input file is over the size limit";
     NotUtf8 = "SD0004", Error, "an input file is not UTF-8 text";
+    InvalidWorkspace = "SD0005", Error, "the workspace file or a workspace's list of apps is not valid";
 
     // The manifest, specs/assertions.json.
     MalformedJson = "SD0101", Error, "the manifest is not valid JSON";
@@ -96,10 +97,12 @@ codes! {
     IncompatibleBase = "SD0609", Error, "the runtime base image cannot run the built artifact";
     ProseOnlyNeed = "SD0610", Note, "an assertion's text alone suggests a need, so nothing is provisioned";
     UnsupportedTechnology = "SD0611", Warning, "the specs name a technology specdeploy does not provision";
+    AppCycle = "SD0612", Error, "apps of a workspace call each other in a cycle";
 
     // Writing the artifacts.
     WouldOverwrite = "SD0701", Error, "an artifact would replace a file specdeploy did not write";
     WeakIgnoreFile = "SD0702", Warning, "the app's own .dockerignore lets secrets in or keeps the lockfile out";
+    GraphvizMissing = "SD0703", Error, "Graphviz's dot is not installed or cannot draw the graph";
 
     // Health endpoints.
     HealthRoutesNotMounted = "SD0801", Warning, "the entry point does not mount the generated health routes";

@@ -9,6 +9,7 @@ pub mod env_file;
 pub mod escape;
 pub mod health;
 pub mod kubernetes;
+pub mod postgres_init;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
@@ -118,6 +119,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/env.example.j2"),
     ),
     ("health.ts.j2", include_str!("../../templates/health.ts.j2")),
+    (
+        "postgres-init.sh.j2",
+        include_str!("../../templates/postgres-init.sh.j2"),
+    ),
     (
         "api-health.ts.j2",
         include_str!("../../templates/api-health.ts.j2"),
