@@ -59,7 +59,10 @@ pub fn render(name: &str, graph: &Graph, members: &[Member]) -> String {
                     .get(*member)
                     .and_then(|m| m.compilation.ir.as_ref())
                     .map_or("app", |ir| ir.app.archetype.as_str());
-                let folder = members.get(*member).map_or("", |m| m.folder.as_str());
+                let folder = members
+                    .get(*member)
+                    .filter(|m| m.folder != ".")
+                    .map_or_else(String::new, |m| format!("\n{}/", m.folder));
                 let (fill, border) = colours(status);
                 let _ = writeln!(
                     out,
@@ -67,7 +70,7 @@ pub fn render(name: &str, graph: &Graph, members: &[Member]) -> String {
                     quoted(name),
                     quoted(fill),
                     quoted(border),
-                    quoted(&format!("{name}\n{archetype}, {status}\n{folder}/"))
+                    quoted(&format!("{name}\n{archetype}, {status}{folder}"))
                 );
             }
             Node::Backing {
@@ -75,22 +78,25 @@ pub fn render(name: &str, graph: &Graph, members: &[Member]) -> String {
                 technology,
                 dedicated_to,
             } => {
+                let users = graph
+                    .graph
+                    .edges_directed(index, petgraph::Direction::Incoming)
+                    .count();
                 let sharing = match dedicated_to.and_then(|i| members.get(i)) {
-                    Some(m) => format!("own server of {}", m.service),
-                    None => "shared".to_owned(),
+                    Some(m) => format!(", own server of {}", m.service),
+                    None if users > 1 => format!(", shared by {users} apps"),
+                    None => String::new(),
                 };
                 let _ = writeln!(
                     out,
                     "  {} [shape=cylinder, fillcolor=\"#e3f2fd\", color=\"#1565c0\", label={}];",
                     quoted(name),
-                    quoted(&format!("{name}\n{}, {sharing}", technology.as_str()))
+                    quoted(&format!("{name}\n{}{sharing}", technology.as_str()))
                 );
             }
         }
     }
     for edge in graph.graph.edge_references() {
-        let mut labels: Vec<String> = edge.weight().causes.iter().map(|c| c.label()).collect();
-        labels.dedup();
         let style = match edge.weight().kind {
             EdgeKind::Uses => "",
             EdgeKind::Calls => ", style=bold, color=\"#6a1b9a\"",
@@ -100,7 +106,7 @@ pub fn render(name: &str, graph: &Graph, members: &[Member]) -> String {
             "  {} -> {} [label={}{style}];",
             quoted(graph.graph[edge.source()].name()),
             quoted(graph.graph[edge.target()].name()),
-            quoted(&labels.join(", "))
+            quoted(&edge.weight().label())
         );
     }
     out.push_str("}\n");

@@ -117,6 +117,26 @@ pub struct Edge {
     pub causes: Vec<Cause>,
 }
 
+impl Edge {
+    /// The edge's label: the ids of the assertions that caused it, sorted, or, when no
+    /// assertion did, the fields and words that did.
+    #[must_use]
+    pub fn label(&self) -> String {
+        let ids: BTreeSet<&str> = self
+            .causes
+            .iter()
+            .filter_map(|c| c.assertion.as_deref())
+            .collect();
+        if ids.is_empty() {
+            let mut others: Vec<String> = self.causes.iter().map(Cause::label).collect();
+            others.dedup();
+            others.join(", ")
+        } else {
+            ids.into_iter().collect::<Vec<_>>().join(", ")
+        }
+    }
+}
+
 /// A call from one app to another, found in an external API need.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Call {
@@ -408,9 +428,11 @@ fn report_cycles(g: &Graph, diagnostics: &mut Diagnostics) -> bool {
         for &(from, to, edge) in &path {
             let edge = &g.graph[edge];
             names.push(g.graph[to].name().to_owned());
+            let mut labels = BTreeSet::new();
             let why: Vec<String> = edge
                 .causes
                 .iter()
+                .filter(|c| labels.insert(c.label()))
                 .map(|c| match (&c.file, c.line) {
                     (Some(f), Some(l)) => format!("{} at {f}:{l}", c.label()),
                     _ => c.label(),
