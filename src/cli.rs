@@ -101,7 +101,7 @@ pub enum Command {
         /// The app or workspace folder.
         #[arg(default_value = ".")]
         dir: PathBuf,
-        /// Draw the graph into this SVG file with Graphviz's `dot` ($SPECDEPLOY_DOT or PATH).
+        /// Draw the graph into this SVG file with Graphviz's `dot` (`$SPECDEPLOY_DOT` or PATH).
         #[arg(long, value_name = "FILE")]
         svg: Option<PathBuf>,
     },

@@ -464,3 +464,48 @@ fn a_single_app_is_built_exactly_as_before() {
     assert!(out.join("compose.yaml").is_file());
     assert!(!out.join("postgres").exists());
 }
+
+#[test]
+fn an_api_named_in_prose_that_names_another_app_is_a_call_too() {
+    let (_work, root) = copy_workspace("workspace");
+    let spec = root.join("order-notifier/specs/app.spec");
+    let text = std::fs::read_to_string(&spec).expect("spec");
+    let prose_only: String = text
+        .lines()
+        .filter(|l| !l.starts_with("needs api"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    std::fs::write(&spec, prose_only).expect("write spec");
+    build(&root).assert_success();
+    write_filled_env(&root);
+    let project = compose_config_json(&root, &["compose.yaml"], Some(Path::new(".env")));
+    let notifier = &project["services"]["order-notifier"];
+    assert_eq!(
+        notifier["environment"]["STOREFRONT_URL"],
+        "http://storefront-api:3000"
+    );
+    assert!(
+        notifier["environment"].get("STOREFRONT_API_KEY").is_none(),
+        "{notifier}"
+    );
+}
+
+#[test]
+fn build_check_and_safe_writes_cover_the_workspace() {
+    let (_work, root) = built();
+    Specdeploy::new()
+        .args(["build", "--check"])
+        .arg(&root)
+        .run()
+        .assert_success();
+    std::fs::write(root.join("compose.yaml"), "services: {}\n").expect("overwrite");
+    let ran = build(&root);
+    ran.assert_code(2);
+    assert!(ran.stderr.contains("SD0701"), "{ran}");
+    let ran = Specdeploy::new()
+        .args(["build", "--check"])
+        .arg(&root)
+        .run();
+    ran.assert_code(1);
+    assert!(ran.stdout.contains("compose.yaml"), "{ran}");
+}

@@ -5,8 +5,8 @@ use std::io::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-use super::{Cli, EXIT_USAGE, io_error, print_stdout, report, workspace as ws};
-use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use super::{Cli, io_error, print_stdout, workspace as ws};
+use crate::diagnostic::{Code, Diagnostic};
 use crate::emit::{Artifact, HEADER, Root};
 use crate::passes::Options;
 use crate::workspace::{discover, dot};
@@ -73,7 +73,7 @@ fn with_header(svg: &str) -> String {
 
 /// Runs `graph`.
 pub(super) fn run(cli: &Cli, dir: &Path, svg_file: Option<&Path>, options: Options) -> u8 {
-    let workspace = if discover::is_workspace(dir) {
+    let mut workspace = if discover::is_workspace(dir) {
         let reading = ws::Reading {
             deployment: None,
             out: dir,
@@ -84,52 +84,39 @@ pub(super) fn run(cli: &Cli, dir: &Path, svg_file: Option<&Path>, options: Optio
         ws::read_single(dir, options)
     };
     let text = dot::render(&workspace.name, &workspace.graph, &workspace.members);
-    let mut written = None;
-    let code = ws::finish(cli, &workspace, || {
-        print_stdout(&text);
-        written = Some(());
-    });
-    if written.is_none() {
-        return code;
-    }
-    let Some(file) = svg_file else {
-        return code;
-    };
-    let drawn = match svg(&text) {
-        Ok(drawn) => drawn,
-        Err(d) => {
-            let mut diagnostics = Diagnostics::new();
-            diagnostics.push(*d);
-            report(cli, &diagnostics, &crate::source::Sources::new());
-            return EXIT_USAGE;
+    let mut drawn = None;
+    if let Some(file) = svg_file.filter(|_| !workspace.diagnostics.has_errors()) {
+        match svg(&text) {
+            Ok(svg) if write::is_ours_or_absent(file) => drawn = Some(with_header(&svg)),
+            Ok(_) => workspace.diagnostics.push(
+                Diagnostic::new(
+                    Code::WouldOverwrite,
+                    format!(
+                        "{} exists and was not written by specdeploy; nothing was written",
+                        file.display()
+                    ),
+                )
+                .help("choose another file for --svg, or move yours aside"),
+            ),
+            Err(d) => workspace.diagnostics.push(*d),
         }
-    };
-    if !write::is_ours_or_absent(file) {
-        let mut diagnostics = Diagnostics::new();
-        diagnostics.push(
-            Diagnostic::new(
-                Code::WouldOverwrite,
-                format!(
-                    "{} exists and was not written by specdeploy; nothing was written",
-                    file.display()
-                ),
-            )
-            .help("choose another file for --svg, or move yours aside"),
-        );
-        report(cli, &diagnostics, &crate::source::Sources::new());
-        return EXIT_USAGE;
     }
-    let (Some(name), folder) = (file.file_name(), file.parent()) else {
+    let code = ws::finish(cli, &workspace, || print_stdout(&text));
+    let (Some(file), Some(contents)) = (svg_file, drawn) else {
+        return code;
+    };
+    let Some(name) = file.file_name() else {
         return io_error(cli, format!("{} is not a file name", file.display()));
     };
-    let folder = folder
+    let folder = file
+        .parent()
         .filter(|f| !f.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let artifact = Artifact {
         path: name.to_string_lossy().into_owned(),
         root: Root::Out,
         purpose: "the dependency graph, drawn by Graphviz".to_owned(),
-        contents: with_header(&drawn),
+        contents,
     };
     match write::write(folder, &artifact) {
         Ok(_) => code,

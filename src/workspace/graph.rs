@@ -317,16 +317,15 @@ pub fn build(members: &[MemberView<'_>], diagnostics: &mut Diagnostics) -> Graph
                 })
             });
             let causes: Vec<Cause> = need.provenance.iter().map(|p| cause(p, m)).collect();
-            match g.graph.find_edge(app, node) {
-                Some(e) => add_causes(&mut g.graph[e], causes),
-                None => {
-                    let mut edge = Edge {
-                        kind: EdgeKind::Uses,
-                        causes: Vec::new(),
-                    };
-                    add_causes(&mut edge, causes);
-                    g.graph.add_edge(app, node, edge);
-                }
+            if let Some(e) = g.graph.find_edge(app, node) {
+                add_causes(&mut g.graph[e], causes);
+            } else {
+                let mut edge = Edge {
+                    kind: EdgeKind::Uses,
+                    causes: Vec::new(),
+                };
+                add_causes(&mut edge, causes);
+                g.graph.add_edge(app, node, edge);
             }
         }
     }
@@ -467,6 +466,35 @@ fn report_cycles(g: &Graph, diagnostics: &mut Diagnostics) -> bool {
 
 type Hop = (NodeIndex, NodeIndex, petgraph::graph::EdgeIndex);
 
+/// Extends `path` depth-first from `at` until it returns to `start`, inside `inside` only.
+fn search(
+    g: &Graph,
+    at: NodeIndex,
+    start: NodeIndex,
+    inside: &BTreeSet<NodeIndex>,
+    seen: &mut BTreeSet<NodeIndex>,
+    path: &mut Vec<Hop>,
+) -> bool {
+    let mut next: Vec<_> = g
+        .graph
+        .edges(at)
+        .filter(|e| inside.contains(&e.target()))
+        .map(|e| (e.target(), e.id()))
+        .collect();
+    next.sort();
+    for (to, edge) in next {
+        path.push((at, to, edge));
+        if to == start {
+            return true;
+        }
+        if seen.insert(to) && search(g, to, start, inside, seen, path) {
+            return true;
+        }
+        path.pop();
+    }
+    false
+}
+
 /// A cycle through the first node of `component`, as hops, found by a depth-first search
 /// that tries lower nodes first.
 fn cycle_through(g: &Graph, component: &[NodeIndex]) -> Option<Vec<Hop>> {
@@ -474,33 +502,6 @@ fn cycle_through(g: &Graph, component: &[NodeIndex]) -> Option<Vec<Hop>> {
     let inside: BTreeSet<NodeIndex> = component.iter().copied().collect();
     let mut path: Vec<Hop> = Vec::new();
     let mut seen = BTreeSet::from([start]);
-    fn search(
-        g: &Graph,
-        at: NodeIndex,
-        start: NodeIndex,
-        inside: &BTreeSet<NodeIndex>,
-        seen: &mut BTreeSet<NodeIndex>,
-        path: &mut Vec<Hop>,
-    ) -> bool {
-        let mut next: Vec<_> = g
-            .graph
-            .edges(at)
-            .filter(|e| inside.contains(&e.target()))
-            .map(|e| (e.target(), e.id()))
-            .collect();
-        next.sort();
-        for (to, edge) in next {
-            path.push((at, to, edge));
-            if to == start {
-                return true;
-            }
-            if seen.insert(to) && search(g, to, start, inside, seen, path) {
-                return true;
-            }
-            path.pop();
-        }
-        false
-    }
     search(g, start, start, &inside, &mut seen, &mut path).then_some(path)
 }
 

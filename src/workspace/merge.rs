@@ -9,6 +9,7 @@
 //! shared servers' variables (`POSTGRES_PASSWORD`, `REDIS_PASSWORD`) hold none either.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
 
 use super::graph::Graph;
 use crate::emit::postgres_init::AppDatabase;
@@ -347,7 +348,7 @@ pub fn deploy(members: &[MemberDeploy<'_>], graph: &Graph, registry: Option<&str
         // The app's own service.
         if let Some(app) = ir.app_service() {
             let mut s = app.clone();
-            s.name = m.service.to_owned();
+            m.service.clone_into(&mut s.name);
             let image = format!("{}:{}", m.service, ir.app.version);
             s.image = registry.map_or_else(|| image.clone(), |r| format!("{r}/{image}"));
             s.ports = app
@@ -418,7 +419,7 @@ pub fn deploy(members: &[MemberDeploy<'_>], graph: &Graph, registry: Option<&str
         let count = deployment.redis_databases.len();
         if count > REDIS_DEFAULT_DATABASES {
             if let Some(command) = redis.service.command.as_mut().and_then(|c| c.last_mut()) {
-                command.push_str(&format!(" --databases {count}"));
+                let _ = write!(command, " --databases {count}");
             }
         }
     } else {

@@ -64,7 +64,7 @@ pub fn service_names(apps: &[(&str, &str)]) -> Vec<String> {
 /// `base-2`, `base-3`, ...: the first that is not taken.
 #[must_use]
 pub fn numbered(base: &str, taken: &BTreeSet<String>) -> String {
-    (2..)
+    (2..=taken.len() + 2)
         .map(|n| format!("{base}-{n}"))
         .find(|c| !taken.contains(c))
         .unwrap_or_else(|| base.to_owned())
