@@ -203,7 +203,9 @@ fn environment() -> Environment<'static> {
 
 /// Renders template `name` with `context`; a failure is a diagnostic.
 fn render(name: &str, context: impl Serialize, diagnostics: &mut Diagnostics) -> Option<String> {
-    let env = environment();
+    // The templates are parsed once per process: a workspace renders hundreds of files.
+    static ENVIRONMENT: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
+    let env = ENVIRONMENT.get_or_init(environment);
     let result = env
         .get_template(name)
         .and_then(|t| t.render(Value::from(minijinja::value::Serde(&context))));
