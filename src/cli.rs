@@ -55,7 +55,7 @@ pub struct Cli {
 pub enum Command {
     /// Read `APP_DIR/specs` and the app files, write the artifacts.
     Build {
-        /// The app folder (holds specs/ and package.json).
+        /// The app folder (holds specs/ and package.json), or a workspace folder of apps.
         #[arg(default_value = ".")]
         app_dir: PathBuf,
         /// Where to write the artifacts (defaults to `APP_DIR`).
@@ -82,13 +82,13 @@ pub enum Command {
     },
     /// Run the same analysis and report diagnostics; writes nothing.
     Check {
-        /// The app folder.
+        /// The app folder, or a workspace folder of apps.
         #[arg(default_value = ".")]
         app_dir: PathBuf,
     },
     /// Show every inferred need, service, variable and label, and why.
     Explain {
-        /// The app folder.
+        /// The app folder, or a workspace folder of apps.
         #[arg(default_value = ".")]
         app_dir: PathBuf,
         /// Output format.

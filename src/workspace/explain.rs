@@ -98,7 +98,12 @@ pub fn human(workspace: &Workspace) -> String {
         let sharing = match dedicated_to.and_then(|i| workspace.members.get(i)) {
             Some(m) => format!("a server of {}'s own", m.service),
             None => format!(
-                "shared by {}",
+                "{} {}",
+                if users.len() > 1 {
+                    "shared by"
+                } else {
+                    "used by"
+                },
                 users
                     .iter()
                     .map(|e| g.graph[e.source()].name())
@@ -122,7 +127,10 @@ pub fn human(workspace: &Workspace) -> String {
                 db.role, db.app, db.password_variable
             );
         }
-        for (app, n) in &d.redis_databases {
+        let mut redis: Vec<(&usize, &String)> =
+            d.redis_databases.iter().map(|(app, n)| (n, app)).collect();
+        redis.sort();
+        for (n, app) in redis {
             let _ = writeln!(out, "  redis database {n} is {app}'s");
         }
     }

@@ -34,8 +34,6 @@ pub struct MemberDeploy<'a> {
     pub ir: &'a Ir,
     /// Its host port, when it publishes one.
     pub host_port: Option<u16>,
-    /// Whether another app calls it.
-    pub called: bool,
 }
 
 /// A service of the workspace deployment.
@@ -351,15 +349,14 @@ pub fn deploy(members: &[MemberDeploy<'_>], graph: &Graph, registry: Option<&str
             m.service.clone_into(&mut s.name);
             let image = format!("{}:{}", m.service, ir.app.version);
             s.image = registry.map_or_else(|| image.clone(), |r| format!("{r}/{image}"));
+            // The container keeps its port; the host port is the workspace's, or none when
+            // only other apps reach it.
             s.ports = app
                 .ports
                 .iter()
-                .filter_map(|p| {
-                    let host = m.host_port.filter(|_| p.host.is_some());
-                    (host.is_some() || !m.called).then_some(Port {
-                        container: p.container,
-                        host,
-                    })
+                .map(|p| Port {
+                    container: p.container,
+                    host: m.host_port.filter(|_| p.host.is_some()),
                 })
                 .collect();
             s.environment.retain(|e| !dropped.contains(e.as_str()));

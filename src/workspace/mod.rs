@@ -243,13 +243,11 @@ fn deploy(workspace: &Workspace, settings: &Settings) -> merge::Deployment {
         .members
         .iter()
         .zip(hosts)
-        .zip(&called)
-        .filter_map(|((m, host_port), &called)| {
+        .filter_map(|(m, host_port)| {
             Some(merge::MemberDeploy {
                 service: &m.service,
                 ir: m.compilation.ir.as_ref()?,
                 host_port,
-                called: called && host_port.is_none(),
             })
         })
         .collect();
