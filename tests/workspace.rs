@@ -509,3 +509,27 @@ fn build_check_and_safe_writes_cover_the_workspace() {
     ran.assert_code(1);
     assert!(ran.stdout.contains("compose.yaml"), "{ran}");
 }
+
+#[test]
+fn json_diagnostics_name_each_file_from_the_workspace_folder() {
+    let (_work, root) = copy_workspace("workspace");
+    let ran = Specdeploy::new()
+        .args(["check", "--message-format", "json"])
+        .arg(&root)
+        .run();
+    ran.assert_success();
+    let files: std::collections::BTreeSet<String> = ran
+        .stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .filter_map(|d| d["file"].as_str().map(str::to_owned))
+        .collect();
+    assert!(
+        files.contains("web-service/specs/assertions.json"),
+        "{files:?}"
+    );
+    assert!(
+        files.contains("cli-tool/specs/assertions.json"),
+        "{files:?}"
+    );
+}

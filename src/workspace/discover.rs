@@ -17,7 +17,7 @@ use crate::source::{Sources, Span};
 pub const WORKSPACE_FILE: &str = "specdeploy-workspace.json";
 
 /// How deep below the workspace folder apps are looked for when nothing lists them.
-pub const MAX_DEPTH: usize = 3;
+pub const MAX_DEPTH: usize = 2;
 
 /// Folders never looked into for apps.
 const SKIPPED_DIRS: &[&str] = &["node_modules", ".git", "target", "dist", "coverage"];
