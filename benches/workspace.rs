@@ -23,16 +23,22 @@ fn write(path: &Path, text: &str) {
     std::fs::write(path, text).expect("write file");
 }
 
-/// Writes app `n` of the generated workspace into `root/apps/app-NNN`.
+/// The name of app `n`: letters only (`app-aab`), since an API name drops words of digits.
+fn name(n: usize) -> String {
+    let letter = |k: usize| char::from(b'a' + u8::try_from(k % 26).unwrap_or(0));
+    format!("app-{}{}{}", letter(n / 676), letter(n / 26), letter(n))
+}
+
+/// Writes app `n` of the generated workspace into `root/apps/NAME`.
 fn generate(root: &Path, n: usize) {
-    let name = format!("app-{n:03}");
+    let name = name(n);
     let dir = root.join("apps").join(&name);
     let mut needs = String::from("needs database postgres because G-001\n");
     if n % 2 == 0 {
         needs.push_str("needs cache redis because G-001\n");
     }
     if n % 10 == 9 {
-        let callee = format!("app-{:03}", n - 1);
+        let callee = self::name(n - 1);
         let url = callee.to_uppercase().replace('-', "_");
         needs.push_str(&format!(
             "needs api {callee} with url {url}_URL, required, because G-001\n"
