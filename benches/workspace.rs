@@ -3,6 +3,7 @@
 //! compiled one by one and merged into one deployment with its artifacts rendered. Writing
 //! the files is left out; `specdeploy build` on the same folder adds that.
 
+use std::fmt::Write as _;
 use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -40,9 +41,10 @@ fn generate(root: &Path, n: usize) {
     if n % 10 == 9 {
         let callee = self::name(n - 1);
         let url = callee.to_uppercase().replace('-', "_");
-        needs.push_str(&format!(
-            "needs api {callee} with url {url}_URL, required, because G-001\n"
-        ));
+        let _ = writeln!(
+            needs,
+            "needs api {callee} with url {url}_URL, required, because G-001"
+        );
     }
     write(
         &dir.join("specs/app.spec"),

@@ -470,12 +470,11 @@ fn an_api_named_in_prose_that_names_another_app_is_a_call_too() {
     let (_work, root) = copy_workspace("workspace");
     let spec = root.join("order-notifier/specs/app.spec");
     let text = std::fs::read_to_string(&spec).expect("spec");
-    let prose_only: String = text
+    let prose_only: Vec<&str> = text
         .lines()
         .filter(|l| !l.starts_with("needs api"))
-        .map(|l| format!("{l}\n"))
         .collect();
-    std::fs::write(&spec, prose_only).expect("write spec");
+    std::fs::write(&spec, prose_only.join("\n") + "\n").expect("write spec");
     build(&root).assert_success();
     write_filled_env(&root);
     let project = compose_config_json(&root, &["compose.yaml"], Some(Path::new(".env")));
