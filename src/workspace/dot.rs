@@ -25,6 +25,15 @@ fn quoted(text: &str) -> String {
     out
 }
 
+/// The node's DOT id: its service name; an external API's name after `api:`, so an API and
+/// a service of one name stay two nodes.
+fn id(node: &Node) -> String {
+    match node {
+        Node::External { name } => format!("api:{name}"),
+        other => other.name().to_owned(),
+    }
+}
+
 /// Fill and border colour of each verification status.
 fn colours(status: &str) -> (&'static str, &'static str) {
     match status {
@@ -94,18 +103,27 @@ pub fn render(name: &str, graph: &Graph, members: &[Member]) -> String {
                     quoted(&format!("{name}\n{}{sharing}", technology.as_str()))
                 );
             }
+            Node::External { name } => {
+                let _ = writeln!(
+                    out,
+                    "  {} [shape=note, style=\"filled,dashed\", fillcolor=\"#fff8e1\", color=\"#8d6e63\", label={}];",
+                    quoted(&id(&graph.graph[index])),
+                    quoted(&format!("{name}\nexternal API"))
+                );
+            }
         }
     }
     for edge in graph.graph.edge_references() {
         let style = match edge.weight().kind {
             EdgeKind::Uses => "",
             EdgeKind::Calls => ", style=bold, color=\"#6a1b9a\"",
+            EdgeKind::Reaches => ", style=dashed",
         };
         let _ = writeln!(
             out,
             "  {} -> {} [label={}{style}];",
-            quoted(graph.graph[edge.source()].name()),
-            quoted(graph.graph[edge.target()].name()),
+            quoted(&id(&graph.graph[edge.source()])),
+            quoted(&id(&graph.graph[edge.target()])),
             quoted(&edge.weight().label())
         );
     }

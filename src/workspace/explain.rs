@@ -163,6 +163,23 @@ pub fn human(workspace: &Workspace) -> String {
         }
     }
 
+    let _ = writeln!(out, "\nExternal APIs");
+    let mut any = false;
+    for e in g.graph.edge_references() {
+        if e.weight().kind != EdgeKind::Reaches {
+            continue;
+        }
+        any = true;
+        let (from, to) = (g.graph[e.source()].name(), g.graph[e.target()].name());
+        let _ = writeln!(out, "  {from} reaches {to}, outside the workspace");
+        for c in &e.weight().causes {
+            cause_line(&mut out, c);
+        }
+    }
+    if !any {
+        let _ = writeln!(out, "  none");
+    }
+
     for m in &workspace.members {
         let Some(ir) = m.compilation.ir.as_ref() else {
             continue;

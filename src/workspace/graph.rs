@@ -56,6 +56,11 @@ pub enum Node {
         /// The app it serves alone, when that app's specs ask for a server of its own.
         dedicated_to: Option<usize>,
     },
+    /// An external API, outside the workspace.
+    External {
+        /// The API's name in the specs.
+        name: String,
+    },
 }
 
 impl Node {
@@ -63,7 +68,7 @@ impl Node {
     #[must_use]
     pub fn name(&self) -> &str {
         match self {
-            Self::App { name, .. } | Self::Backing { name, .. } => name,
+            Self::App { name, .. } | Self::Backing { name, .. } | Self::External { name } => name,
         }
     }
 }
@@ -106,6 +111,8 @@ pub enum EdgeKind {
     Uses,
     /// An app calls another app's API.
     Calls,
+    /// An app calls an API outside the workspace.
+    Reaches,
 }
 
 /// An edge, from the app that depends to what it depends on.
@@ -167,12 +174,25 @@ pub struct Graph {
 }
 
 impl Graph {
-    /// The node named `name`.
+    /// The backing service named `name`.
     #[must_use]
     pub fn node(&self, name: &str) -> Option<NodeIndex> {
-        self.graph
+        self.graph.node_indices().find(|n| {
+            matches!(self.graph[*n], Node::Backing { .. }) && self.graph[*n].name() == name
+        })
+    }
+
+    /// The node of the external API `name`, added when it is not there yet.
+    fn external(&mut self, name: &str) -> NodeIndex {
+        let found = self
+            .graph
             .node_indices()
-            .find(|n| self.graph[*n].name() == name)
+            .find(|n| matches!(&self.graph[*n], Node::External { name: known } if known == name));
+        found.unwrap_or_else(|| {
+            self.graph.add_node(Node::External {
+                name: name.to_owned(),
+            })
+        })
     }
 }
 
@@ -346,7 +366,17 @@ pub fn build(members: &[MemberView<'_>], diagnostics: &mut Diagnostics) -> Graph
                             && names_app(api, &[other.service, &o.app.name, last])
                     })
             });
+            let causes: Vec<Cause> = need.provenance.iter().map(|p| cause(p, m)).collect();
             let (Some(j), Some(target)) = (callee, callee.and_then(|j| g.app_nodes[j])) else {
+                // An API outside the workspace: a node of its own, shared by every app that
+                // names it, so the picture shows what the deployment reaches out to.
+                let node = g.external(api);
+                let mut edge = Edge {
+                    kind: EdgeKind::Reaches,
+                    causes: Vec::new(),
+                };
+                add_causes(&mut edge, causes);
+                g.graph.add_edge(app, node, edge);
                 continue;
             };
             let prefix = variable_prefix(api);
@@ -365,7 +395,6 @@ pub fn build(members: &[MemberView<'_>], diagnostics: &mut Diagnostics) -> Graph
                     .unwrap_or_else(|| format!("{prefix}_URL")),
                 derived_key,
             });
-            let causes: Vec<Cause> = need.provenance.iter().map(|p| cause(p, m)).collect();
             let mut edge = Edge {
                 kind: EdgeKind::Calls,
                 causes: Vec::new(),
