@@ -532,3 +532,35 @@ fn json_diagnostics_name_each_file_from_the_workspace_folder() {
         "{files:?}"
     );
 }
+
+#[test]
+fn the_graph_colours_each_app_by_its_verification_status() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let root = work.path().join("ws");
+    let logs = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/verifier-logs/real-dafny-2.3");
+    for (folder, log) in [("good", "abs-ok.log"), ("bad", "abs-wrong-post.log")] {
+        let app = root.join(folder);
+        copy_dir(&fixture("verify/dafny-passing").join("app"), &app);
+        Specdeploy::new()
+            .arg("verify")
+            .arg(&app)
+            .arg("--dafny-log")
+            .arg(logs.join(log))
+            .env("PATH", "")
+            .env_remove("SPECDEPLOY_DAFNY")
+            .run();
+    }
+    copy_dir(&fixture("cli-tool").join("app"), &root.join("plain"));
+    let ran = Specdeploy::new().arg("graph").arg(&root).run();
+    ran.assert_success();
+    let node = |status: &str| {
+        ran.stdout
+            .lines()
+            .find(|l| l.contains("shape=box") && l.contains(&format!(", {status}")))
+            .unwrap_or_else(|| panic!("no {status} app in:\n{}", ran.stdout))
+            .to_owned()
+    };
+    assert!(node("verified").contains("fillcolor=\"#c8e6c9\""));
+    assert!(node("failed").contains("fillcolor=\"#ffcdd2\""));
+    assert!(node("unverified").contains("fillcolor=\"#eeeeee\""));
+}
