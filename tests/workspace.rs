@@ -564,3 +564,22 @@ fn the_graph_colours_each_app_by_its_verification_status() {
     assert!(node("failed").contains("fillcolor=\"#ffcdd2\""));
     assert!(node("unverified").contains("fillcolor=\"#eeeeee\""));
 }
+
+#[test]
+fn a_called_app_that_the_workspace_file_makes_public_publishes_its_port_too() {
+    let (_work, root) = copy_workspace("workspace");
+    let file = root.join("specdeploy-workspace.json");
+    let text = std::fs::read_to_string(&file).expect("workspace file");
+    let public = text.replacen('{', "{\n  \"public\": [\"web-service\"],", 1);
+    std::fs::write(&file, public).expect("write workspace file");
+    build(&root).assert_success();
+    write_filled_env(&root);
+    let project = compose_config_json(&root, &["compose.yaml"], Some(Path::new(".env")));
+    let published = |name: &str| {
+        project["services"][name]["ports"][0]["published"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    assert_eq!(published("order-notifier"), Some("3000".to_owned()));
+    assert_eq!(published("storefront-api"), Some("3001".to_owned()));
+}
