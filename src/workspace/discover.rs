@@ -343,3 +343,58 @@ fn folders_with_specs(root: &Path) -> Vec<String> {
     found.sort();
     found
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(root: &Path, folder: &str) {
+        std::fs::create_dir_all(root.join(folder).join("specs")).expect("create app");
+    }
+
+    #[test]
+    fn patterns_take_stars_globstars_and_exclusions() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        for folder in [
+            "apps/api",
+            "apps/worker",
+            "jobs/nightly/etl",
+            "libs/util/src",
+        ] {
+            app(root, folder);
+        }
+        std::fs::create_dir_all(root.join("apps/node_modules/x/specs")).expect("create");
+        let mut problems = Vec::new();
+        let found = expand(
+            root,
+            &[
+                "apps/*".to_owned(),
+                "jobs/**".to_owned(),
+                "!apps/worker".to_owned(),
+            ],
+            true,
+            &mut |m, _| problems.push(m),
+        );
+        assert_eq!(found, ["apps/api", "jobs/nightly/etl"]);
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    #[test]
+    fn sub_folders_with_specs_are_found_two_levels_down_and_not_below_an_app() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        for folder in [
+            "api",
+            "apps/worker",
+            "apps/worker/inner",
+            "a/b/too-deep",
+            ".hidden",
+        ] {
+            app(root, folder);
+        }
+        assert_eq!(folders_with_specs(root), ["api", "apps/worker"]);
+        assert!(is_workspace(root));
+        assert!(!is_workspace(&root.join("api")));
+    }
+}
