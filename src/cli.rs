@@ -1,6 +1,10 @@
 //! The command line: argument parsing, reading and writing at the edge, reporting, and exit
 //! codes (0 success, 1 the specs have errors, 2 usage or IO problem, 101 internal bug).
 
+mod graph;
+mod output;
+mod workspace;
+
 use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -52,7 +56,7 @@ pub struct Cli {
 pub enum Command {
     /// Read `APP_DIR/specs` and the app files, write the artifacts.
     Build {
-        /// The app folder (holds specs/ and package.json).
+        /// The app folder (holds specs/ and package.json), or a workspace folder of apps.
         #[arg(default_value = ".")]
         app_dir: PathBuf,
         /// Where to write the artifacts (defaults to `APP_DIR`).
@@ -79,18 +83,28 @@ pub enum Command {
     },
     /// Run the same analysis and report diagnostics; writes nothing.
     Check {
-        /// The app folder.
+        /// The app folder, or a workspace folder of apps.
         #[arg(default_value = ".")]
         app_dir: PathBuf,
     },
     /// Show every inferred need, service, variable and label, and why.
     Explain {
-        /// The app folder.
+        /// The app folder, or a workspace folder of apps.
         #[arg(default_value = ".")]
         app_dir: PathBuf,
         /// Output format.
         #[arg(long, value_enum, default_value_t = OutputFormat::Human)]
         format: OutputFormat,
+    },
+    /// Print the dependency graph of an app or a workspace (apps, backing services, and the
+    /// assertions behind each edge) as Graphviz DOT; with --svg, also draw it.
+    Graph {
+        /// The app or workspace folder.
+        #[arg(default_value = ".")]
+        dir: PathBuf,
+        /// Draw the graph into this SVG file with Graphviz's `dot` (`$SPECDEPLOY_DOT` or PATH).
+        #[arg(long, value_name = "FILE")]
+        svg: Option<PathBuf>,
     },
     /// Run Dafny and TLC on the formal models (or read their logs) and record the verdicts in
     /// specs/.specdeploy/verification.json.
@@ -183,7 +197,35 @@ pub fn run(cli: &Cli) -> u8 {
             .and_then(|v| v.trim().parse().ok())
             .filter(|epoch: &i64| *epoch >= 0),
     };
+    let in_workspace = |dir: &Path| crate::workspace::discover::is_workspace(dir);
     match &cli.command {
+        Command::Check { app_dir } if in_workspace(app_dir) => {
+            workspace::check(cli, app_dir, options)
+        }
+        Command::Explain { app_dir, format } if in_workspace(app_dir) => {
+            workspace::explain(cli, app_dir, options, *format)
+        }
+        Command::Build {
+            app_dir,
+            out,
+            force,
+            check,
+            target,
+            replicas,
+            image_registry,
+        } if in_workspace(app_dir) => workspace::build(
+            cli,
+            app_dir,
+            out.as_deref().unwrap_or(app_dir),
+            WriteMode::from_flags(*check, *force),
+            options,
+            &Deployment {
+                target: (*target).into(),
+                replicas: *replicas,
+                image_registry: image_registry.clone(),
+            },
+        ),
+        Command::Graph { dir, svg } => graph::run(cli, dir, svg.as_deref(), options),
         Command::Check { app_dir } => {
             let compilation = analyse(app_dir, options, None);
             finish(cli, &compilation, || {})
@@ -212,13 +254,7 @@ pub fn run(cli: &Cli) -> u8 {
             cli,
             app_dir,
             out.as_deref().unwrap_or(app_dir),
-            if *check {
-                WriteMode::Check
-            } else if *force {
-                WriteMode::Force
-            } else {
-                WriteMode::Safe
-            },
+            WriteMode::from_flags(*check, *force),
             options,
             &Deployment {
                 target: (*target).into(),
@@ -354,6 +390,7 @@ fn exit_code(diagnostics: &Diagnostics) -> u8 {
                     | Code::UnsafeOutputPath
                     | Code::VerifierMissing
                     | Code::UnusableLog
+                    | Code::GraphvizMissing
             )
     });
     if io { EXIT_USAGE } else { EXIT_SPEC_ERRORS }
@@ -458,6 +495,18 @@ enum WriteMode {
     Check,
 }
 
+impl WriteMode {
+    fn from_flags(check: bool, force: bool) -> Self {
+        if check {
+            Self::Check
+        } else if force {
+            Self::Force
+        } else {
+            Self::Safe
+        }
+    }
+}
+
 fn build(
     cli: &Cli,
     app_dir: &Path,
@@ -503,134 +552,29 @@ fn build(
     if mode != WriteMode::Force {
         keep_users_ignore_file(app_dir, &mut compilation);
     }
-    claim_paths(&mut compilation, mode, &root_of);
+    let mut files: Vec<(PathBuf, crate::emit::Artifact)> = compilation
+        .artifacts
+        .iter()
+        .map(|a| (root_of(a), a.clone()))
+        .collect();
+    output::claim(&mut files, mode, &mut compilation.diagnostics);
     if mode == WriteMode::Check {
-        let mut drift = 0;
-        let code = finish(cli, &compilation, || {
-            let mut text = String::new();
-            for artifact in &compilation.artifacts {
-                let path = root_of(artifact).join(&artifact.path);
-                let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
-                if on_disk != artifact.contents {
-                    drift += 1;
-                    let shown = path.display().to_string();
-                    let diff = similar::TextDiff::from_lines(&on_disk, &artifact.contents);
-                    text.push_str(&diff.unified_diff().header(&shown, &shown).to_string());
-                }
-            }
-            print_stdout(&text);
-        });
-        if code != EXIT_OK {
-            return code;
-        }
-        if drift > 0 {
-            eprintln!(
-                "{drift} artifact(s) differ from what the specs produce; run `specdeploy build` to update them"
-            );
-            return EXIT_SPEC_ERRORS;
-        }
-        return EXIT_OK;
+        let (drift, diff) = output::drift(&files);
+        let code = finish(cli, &compilation, || print_stdout(&diff));
+        return output::check_result(code, drift);
     }
     let mut failure = None;
-    let code = finish(cli, &compilation, || {
-        let mut lines = Vec::new();
-        for artifact in &compilation.artifacts {
-            match write::write(&root_of(artifact), artifact) {
-                Ok(outcome) => {
-                    lines.push((root_of(artifact).join(&artifact.path), artifact, outcome));
-                }
-                Err(e) => {
-                    failure = Some(format!(
-                        "cannot write {}: {e}",
-                        root_of(artifact).join(&artifact.path).display()
-                    ));
-                    return;
-                }
-            }
-        }
-        print_summary(
+    let code = finish(cli, &compilation, || match output::write_all(&files) {
+        Ok(lines) => print_summary(
             cli,
             &lines,
             compilation.ir.as_ref().map(|ir| &ir.verification),
-        );
+        ),
+        Err(message) => failure = Some(message),
     });
     match failure {
         Some(message) => io_error(cli, message),
         None => code,
-    }
-}
-
-/// Checks what stands at each artifact's path before anything is written. A path that leaves
-/// its root, or a file edited since specdeploy wrote it, is an error; a file the user wrote
-/// is kept and its artifact dropped, with a warning. With `--force` only the paths are
-/// checked.
-fn claim_paths(
-    compilation: &mut Compilation,
-    mode: WriteMode,
-    root_of: &dyn Fn(&crate::emit::Artifact) -> PathBuf,
-) {
-    let mut kept = Vec::new();
-    let mut refused = std::collections::BTreeSet::new();
-    for (i, artifact) in compilation.artifacts.iter().enumerate() {
-        let root = root_of(artifact);
-        let shown = root.join(&artifact.path);
-        let path = match write::resolve(&root, &artifact.path) {
-            Ok(path) => path,
-            Err(refusal) => {
-                if let write::Refusal::Escapes { link, .. } = &refusal {
-                    if !refused.insert(link.clone()) {
-                        continue;
-                    }
-                }
-                compilation.diagnostics.push(
-                    Diagnostic::new(
-                        Code::UnsafeOutputPath,
-                        format!("cannot write {}: {refusal}; nothing was written", shown.display()),
-                    )
-                    .help("specdeploy writes only plain files inside the output folder: remove the link or the folder standing there, or choose another folder with --out DIR"),
-                );
-                continue;
-            }
-        };
-        if mode == WriteMode::Force {
-            continue;
-        }
-        match write::standing(&path) {
-            Ok(Standing::Edited) if mode == WriteMode::Safe => {
-                compilation.diagnostics.push(
-                    Diagnostic::new(
-                        Code::EditedArtifact,
-                        format!("{} was edited since specdeploy wrote it; nothing was written", shown.display()),
-                    )
-                    .help("to keep your edits, take the file over: delete its two `Generated by specdeploy` header lines, and specdeploy leaves it alone from then on; to replace it with what the specs produce, build with --force"),
-                );
-            }
-            // `--check` shows an edit as drift.
-            Ok(Standing::Absent | Standing::Generated | Standing::Edited) => {}
-            Ok(Standing::Foreign) => {
-                kept.push(i);
-                compilation.diagnostics.push(
-                    Diagnostic::new(
-                        Code::WouldOverwrite,
-                        format!("{} is not a file specdeploy wrote: it is kept, and the generated one is not written", shown.display()),
-                    )
-                    .help(match artifact.root {
-                        Root::Out => "to have specdeploy write it, move your file aside and build again, or replace it with --force; to see what it would write, build with --out DIR",
-                        Root::App => "this is generated health code, which always goes into the app folder beside the code that imports it: to have specdeploy write it, rename your file and build again, or replace it with --force",
-                    }),
-                );
-            }
-            Err(e) => compilation.diagnostics.push(
-                Diagnostic::new(
-                    Code::UnreadableFile,
-                    format!("cannot read {}: {e}; nothing was written", shown.display()),
-                )
-                .help("check the file's permissions"),
-            ),
-        }
-    }
-    for i in kept.into_iter().rev() {
-        compilation.artifacts.remove(i);
     }
 }
 

@@ -37,4 +37,5 @@ pub mod model;
 pub mod passes;
 pub mod source;
 pub mod verify;
+pub mod workspace;
 pub mod write;

@@ -46,6 +46,7 @@ codes! {
     InputTooLarge = "SD0003", Error, "an input file is over a size or nesting limit";
     NotUtf8 = "SD0004", Error, "an input file is not UTF-8 text";
     SkippedLink = "SD0005", Warning, "a symbolic link among the specs is skipped";
+    InvalidWorkspace = "SD0006", Error, "the workspace file or a workspace's list of apps is not valid";
 
     // The manifest, specs/assertions.json.
     MalformedJson = "SD0101", Error, "the manifest is not valid JSON";
@@ -97,12 +98,14 @@ codes! {
     IncompatibleBase = "SD0609", Error, "the runtime base image cannot run the built artifact";
     ProseOnlyNeed = "SD0610", Note, "an assertion's text alone suggests a need, so nothing is provisioned";
     UnsupportedTechnology = "SD0611", Warning, "the specs name a technology specdeploy does not provision";
+    AppCycle = "SD0612", Error, "apps of a workspace call each other in a cycle";
 
     // Writing the artifacts.
     WouldOverwrite = "SD0701", Warning, "a file specdeploy did not write stands where an artifact goes, and is kept";
     WeakIgnoreFile = "SD0702", Warning, "the app's own .dockerignore lets secrets in or keeps the lockfile out";
     EditedArtifact = "SD0703", Error, "a file specdeploy wrote was edited since";
     UnsafeOutputPath = "SD0704", Error, "an artifact's path leads outside the output folder or onto something that is not a file";
+    GraphvizMissing = "SD0705", Error, "Graphviz's dot is not installed or cannot draw the graph";
 
     // Health endpoints.
     HealthRoutesNotMounted = "SD0801", Warning, "the entry point does not mount the generated health routes";

@@ -6,7 +6,7 @@ use serde::Serialize;
 use super::{Artifact, HEADER, Layout, Root, escape, render, verbatim};
 use crate::diagnostic::Diagnostics;
 use crate::images;
-use crate::ir::{HealthCheck, Ir, Probe, Service, ServiceRole, ValuePart, Variable};
+use crate::ir::{App, HealthCheck, Ir, Probe, Service, ServiceRole, ValuePart, Variable};
 use crate::model::Archetype;
 
 #[derive(Serialize)]
@@ -59,13 +59,18 @@ struct Context {
 }
 
 #[derive(Serialize)]
-struct DevContext {
-    header: minijinja::Value,
+struct DevApp {
     app: String,
     image: String,
     target: &'static str,
     command: minijinja::Value,
     mount: String,
+}
+
+#[derive(Serialize)]
+struct DevContext {
+    header: minijinja::Value,
+    apps: Vec<DevApp>,
 }
 
 /// The message Compose prints when a required variable is unset.
@@ -87,30 +92,6 @@ fn reference(variable: &Variable) -> String {
         }
         _ => required(&variable.name),
     }
-}
-
-/// The value a container receives for `variable`, as Compose text.
-fn value(variable: &Variable, ir: &Ir) -> String {
-    match &variable.compose_value {
-        Some(parts) => parts
-            .iter()
-            .map(|part| match part {
-                ValuePart::Text(text) => escape::compose_literal(text),
-                ValuePart::Var(name) => ir.variable(name).map_or_else(|| required(name), reference),
-            })
-            .collect(),
-        None => reference(variable),
-    }
-}
-
-fn parts_value(parts: &[ValuePart], ir: &Ir) -> String {
-    parts
-        .iter()
-        .map(|part| match part {
-            ValuePart::Text(text) => escape::compose_literal(text),
-            ValuePart::Var(name) => ir.variable(name).map_or_else(|| required(name), reference),
-        })
-        .collect()
 }
 
 fn flow_sequence(items: &[String]) -> minijinja::Value {
@@ -161,25 +142,91 @@ fn why(service: &Service) -> minijinja::Value {
     verbatim(escape::comment(&reasons.join("; ")))
 }
 
-fn service_context(service: &Service, ir: &Ir, layout: &Layout) -> ServiceContext {
-    let is_app = service.role == ServiceRole::App;
-    let archetype = ir.app.archetype;
+/// An app of a Compose project: what its service is built from and the variables its
+/// container receives.
+#[derive(Clone, Copy, Debug)]
+pub struct AppUnit<'a> {
+    /// The app.
+    pub app: &'a App,
+    /// The app's variables; those the container receives are named by its service's
+    /// `environment`.
+    pub variables: &'a [Variable],
+    /// The build context relative to the Compose file's folder, `/`-separated.
+    pub context: &'a str,
+    /// The Dockerfile relative to the build context.
+    pub dockerfile: &'a str,
+}
+
+/// A whole Compose project: one app, or every app of a workspace with the backing services
+/// they share.
+#[derive(Clone, Debug)]
+pub struct Project<'a> {
+    /// The project's name.
+    pub name: &'a str,
+    /// Services in start order; an app's service comes with its [`AppUnit`].
+    pub services: Vec<(&'a Service, Option<AppUnit<'a>>)>,
+    /// The variables of the env file, which `${NAME}` references resolve to.
+    pub env: &'a [Variable],
+}
+
+impl Project<'_> {
+    fn variable(&self, name: &str) -> Option<&Variable> {
+        self.env.iter().find(|v| v.name == name)
+    }
+
+    fn reference_to(&self, name: &str) -> String {
+        self.variable(name)
+            .map_or_else(|| required(name), reference)
+    }
+
+    /// The value a container receives for `variable`, as Compose text.
+    fn value(&self, variable: &Variable) -> String {
+        match &variable.compose_value {
+            Some(parts) => self.parts_value(parts),
+            None => reference(variable),
+        }
+    }
+
+    fn parts_value(&self, parts: &[ValuePart]) -> String {
+        parts
+            .iter()
+            .map(|part| match part {
+                ValuePart::Text(text) => escape::compose_literal(text),
+                ValuePart::Var(name) => self.reference_to(name),
+            })
+            .collect()
+    }
+}
+
+fn service_context(
+    service: &Service,
+    unit: Option<&AppUnit<'_>>,
+    project: &Project<'_>,
+) -> ServiceContext {
+    let archetype = unit.map(|u| u.app.archetype);
     let runtime_user = match archetype {
-        Archetype::CliTool => images::DISTROLESS_CC.user,
+        Some(Archetype::CliTool) => images::DISTROLESS_CC.user,
         _ => images::BUN_SLIM.user,
     };
     let mut environment: Vec<(String, minijinja::Value)> = service
         .settings
         .iter()
-        .map(|(k, parts)| (k.clone(), verbatim(escape::yaml(&parts_value(parts, ir)))))
+        .map(|(k, parts)| {
+            (
+                k.clone(),
+                verbatim(escape::yaml(&project.parts_value(parts))),
+            )
+        })
         .collect();
-    if is_app {
+    if let Some(unit) = unit {
         environment.extend(service.environment.iter().filter_map(|name| {
-            ir.variable(name)
-                .map(|v| (name.clone(), verbatim(escape::yaml(&value(v, ir)))))
+            unit.variables
+                .iter()
+                .find(|v| &v.name == name)
+                .map(|v| (name.clone(), verbatim(escape::yaml(&project.value(v)))))
         }));
     }
-    let tmpfs = if is_app {
+    let tmpfs = if unit.is_some() {
         let (uid, gid) = runtime_user
             .and_then(|u| u.split_once(':'))
             .unwrap_or(("65532", "65532"));
@@ -191,18 +238,17 @@ fn service_context(service: &Service, ir: &Ir, layout: &Layout) -> ServiceContex
         name: service.name.clone(),
         why: why(service),
         image: service.image.clone(),
-        build: is_app.then(|| Build {
-            context: layout.context.clone(),
-            dockerfile: layout.dockerfile.clone(),
+        build: unit.map(|u| Build {
+            context: u.context.to_owned(),
+            dockerfile: u.dockerfile.to_owned(),
             target: "runtime",
         }),
-        app: is_app,
-        restart: if is_app && archetype != Archetype::WebService {
-            "no"
-        } else {
-            "unless-stopped"
+        app: unit.is_some(),
+        restart: match archetype {
+            Some(a) if a != Archetype::WebService => "no",
+            _ => "unless-stopped",
         },
-        user: if is_app { runtime_user } else { None },
+        user: if unit.is_some() { runtime_user } else { None },
         tmpfs,
         command: service.command.as_deref().map(flow_sequence),
         environment,
@@ -220,10 +266,10 @@ fn service_context(service: &Service, ir: &Ir, layout: &Layout) -> ServiceContex
             .depends_on
             .iter()
             .map(|d| {
-                let healthy = ir
+                let healthy = project
                     .services
                     .iter()
-                    .any(|s| &s.name == d && s.health.is_some());
+                    .any(|(s, _)| &s.name == d && s.health.is_some());
                 (
                     d.clone(),
                     if healthy {
@@ -235,11 +281,8 @@ fn service_context(service: &Service, ir: &Ir, layout: &Layout) -> ServiceContex
             })
             .collect(),
         healthcheck: service.health.as_ref().map(health),
-        schedule: ir
-            .app
-            .schedule
-            .as_ref()
-            .filter(|_| is_app)
+        schedule: unit
+            .and_then(|u| u.app.schedule.as_ref())
             .map(|s| verbatim(escape::comment(s))),
         no_healthcheck: service
             .no_health_reason
@@ -259,28 +302,101 @@ fn service_context(service: &Service, ir: &Ir, layout: &Layout) -> ServiceContex
     }
 }
 
-/// Renders `compose.yaml`, and `compose.dev.yaml` for apps that run a process to watch.
-pub fn emit(ir: &Ir, layout: &Layout, diagnostics: &mut Diagnostics) -> Vec<Artifact> {
-    let services: Vec<ServiceContext> = ir
+/// Whether a volume entry names a file or folder of the project (`./init.sh`) rather than a
+/// named volume, which must also be declared at the top level.
+fn is_bind_mount(name: &str) -> bool {
+    name.starts_with("./") || name.starts_with("../") || name.starts_with('/')
+}
+
+/// Renders `compose.yaml` of a project.
+pub fn render_compose(project: &Project<'_>, diagnostics: &mut Diagnostics) -> Option<String> {
+    let services: Vec<ServiceContext> = project
         .services
         .iter()
-        .map(|s| service_context(s, ir, layout))
+        .map(|(s, unit)| service_context(s, unit.as_ref(), project))
         .collect();
-    let mut volumes: Vec<String> = ir
+    let mut volumes: Vec<String> = project
         .services
         .iter()
-        .flat_map(|s| s.volumes.iter().map(|v| v.name.clone()))
+        .flat_map(|(s, _)| s.volumes.iter().map(|v| v.name.clone()))
+        .filter(|name| !is_bind_mount(name))
         .collect();
     volumes.sort();
     volumes.dedup();
     let context = Context {
         header: verbatim(HEADER.to_owned()),
-        project: ir.app.name.clone(),
+        project: project.name.to_owned(),
         services,
         volumes,
     };
+    render("compose.yaml.j2", context, diagnostics)
+}
+
+/// Renders `compose.dev.yaml` of a project: every app that runs a process to watch, or
+/// nothing when no app does.
+pub fn render_dev(project: &Project<'_>, diagnostics: &mut Diagnostics) -> Option<String> {
+    let apps: Vec<DevApp> = project
+        .services
+        .iter()
+        .filter_map(|(service, unit)| unit.as_ref().map(|u| (*service, u)))
+        .filter(|(_, u)| {
+            matches!(
+                u.app.archetype,
+                Archetype::WebService | Archetype::DataPipeline
+            )
+        })
+        .map(|(service, unit)| {
+            let app = unit.app;
+            let top = app
+                .entry
+                .split_once('/')
+                .map_or(app.entry.as_str(), |(dir, _)| dir);
+            DevApp {
+                app: service.name.clone(),
+                image: format!("{}:dev", service.name),
+                target: if app.archetype == Archetype::WebService {
+                    "build"
+                } else {
+                    "runtime"
+                },
+                command: flow_sequence(&[
+                    "bun".to_owned(),
+                    "--watch".to_owned(),
+                    app.entry.clone(),
+                ]),
+                mount: format!("{}/{top}:/app/{top}:ro", unit.context),
+            }
+        })
+        .collect();
+    if apps.is_empty() {
+        return None;
+    }
+    let dev = DevContext {
+        header: verbatim(HEADER.to_owned()),
+        apps,
+    };
+    render("compose.dev.yaml.j2", dev, diagnostics)
+}
+
+/// Renders `compose.yaml`, and `compose.dev.yaml` for apps that run a process to watch.
+pub fn emit(ir: &Ir, layout: &Layout, diagnostics: &mut Diagnostics) -> Vec<Artifact> {
+    let unit = AppUnit {
+        app: &ir.app,
+        variables: &ir.variables,
+        context: &layout.context,
+        dockerfile: &layout.dockerfile,
+    };
+    let project = Project {
+        name: &ir.app.name,
+        services: ir
+            .services
+            .iter()
+            .map(|s| (s, (s.role == ServiceRole::App).then_some(unit)))
+            .collect(),
+        env: &ir.variables,
+    };
     let mut artifacts = Vec::new();
-    if let Some(contents) = render("compose.yaml.j2", context, diagnostics) {
+    if let Some(contents) = render_compose(&project, diagnostics) {
         artifacts.push(Artifact {
             path: "compose.yaml".to_owned(),
             root: Root::Out,
@@ -292,40 +408,20 @@ pub fn emit(ir: &Ir, layout: &Layout, diagnostics: &mut Diagnostics) -> Vec<Arti
             contents,
         });
     }
-    if matches!(
-        ir.app.archetype,
-        Archetype::WebService | Archetype::DataPipeline
-    ) {
-        let top = ir
-            .app
-            .entry
-            .split_once('/')
-            .map_or(ir.app.entry.as_str(), |(dir, _)| dir);
-        let dev = DevContext {
-            header: verbatim(HEADER.to_owned()),
-            app: ir.app.name.clone(),
-            image: format!("{}:dev", ir.app.name),
-            target: if ir.app.archetype == Archetype::WebService {
-                "build"
-            } else {
-                "runtime"
-            },
-            command: flow_sequence(&["bun".to_owned(), "--watch".to_owned(), ir.app.entry.clone()]),
-            mount: format!("{}/{top}:/app/{top}:ro", layout.context),
-        };
-        if let Some(contents) = render("compose.dev.yaml.j2", dev, diagnostics) {
-            artifacts.push(Artifact {
-                path: "compose.dev.yaml".to_owned(),
-                root: Root::Out,
-                purpose:
-                    "local development over compose.yaml: sources mounted read-only, bun --watch"
-                        .to_owned(),
-                contents,
-            });
-        }
+    if let Some(contents) = render_dev(&project, diagnostics) {
+        artifacts.push(Artifact {
+            path: "compose.dev.yaml".to_owned(),
+            root: Root::Out,
+            purpose: DEV_PURPOSE.to_owned(),
+            contents,
+        });
     }
     artifacts
 }
+
+/// What `compose.dev.yaml` is for, in the build summary.
+pub const DEV_PURPOSE: &str =
+    "local development over compose.yaml: sources mounted read-only, bun --watch";
 
 fn backing_list(ir: &Ir) -> String {
     let names: Vec<&str> = ir

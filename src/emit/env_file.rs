@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::{Artifact, HEADER, Root, escape, render, verbatim};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::ir::{Ir, ValuePart};
+use crate::ir::{Ir, ValuePart, Variable};
 
 #[derive(Serialize)]
 struct Entry {
@@ -38,9 +38,15 @@ fn built(parts: &[ValuePart]) -> String {
 
 /// Renders `.env.example`.
 pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Option<Artifact> {
+    render_variables(&ir.variables, diagnostics)
+}
+
+/// Renders `.env.example` for `variables`, in their order: consecutive variables of one group
+/// share a section.
+pub fn render_variables(variables: &[Variable], diagnostics: &mut Diagnostics) -> Option<Artifact> {
     let mut groups: Vec<Group> = Vec::new();
     let mut failed = false;
-    for variable in &ir.variables {
+    for variable in variables {
         let kind = match (variable.secret, variable.user_supplied, &variable.default) {
             (_, false, _) => "Set by compose.yaml.",
             (true, true, _) => "Secret, required.",
@@ -124,8 +130,8 @@ pub fn emit(ir: &Ir, diagnostics: &mut Diagnostics) -> Option<Artifact> {
         root: Root::Out,
         purpose: format!(
             "template for .env: {} variable{}, secrets left empty",
-            ir.variables.len(),
-            if ir.variables.len() == 1 { "" } else { "s" }
+            variables.len(),
+            if variables.len() == 1 { "" } else { "s" }
         ),
         contents,
     })

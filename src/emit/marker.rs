@@ -27,11 +27,11 @@ pub enum Provenance {
 /// are returned unchanged.
 #[must_use]
 pub fn seal(contents: &str) -> String {
-    let Some((start, end, prefix)) = header_line(contents) else {
+    let Some((start, end, prefix, suffix)) = header_line(contents) else {
         return contents.to_owned();
     };
     let hash = digest(contents);
-    let mut sealed = String::with_capacity(contents.len() + prefix.len() + 84);
+    let mut sealed = String::with_capacity(contents.len() + prefix.len() + suffix.len() + 84);
     sealed.push_str(&contents[..end]);
     if !contents[start..end].ends_with('\n') {
         sealed.push('\n');
@@ -39,6 +39,7 @@ pub fn seal(contents: &str) -> String {
     sealed.push_str(prefix);
     sealed.push_str(HASH_LABEL);
     sealed.push_str(&hash);
+    sealed.push_str(suffix);
     sealed.push('\n');
     sealed.push_str(&contents[end..]);
     sealed
@@ -50,7 +51,7 @@ pub fn seal(contents: &str) -> String {
 pub fn provenance(text: &[u8]) -> Provenance {
     let text = String::from_utf8_lossy(text);
     let text = text.replace("\r\n", "\n");
-    let Some((_, end, prefix)) = header_line(&text) else {
+    let Some((_, end, prefix, suffix)) = header_line(&text) else {
         return Provenance::Foreign;
     };
     let rest = &text[end..];
@@ -59,6 +60,7 @@ pub fn provenance(text: &[u8]) -> Provenance {
     let Some(recorded) = line
         .strip_prefix(prefix)
         .and_then(|l| l.strip_prefix(HASH_LABEL))
+        .and_then(|l| l.strip_suffix(suffix))
     else {
         return Provenance::Edited;
     };
@@ -72,13 +74,14 @@ pub fn provenance(text: &[u8]) -> Provenance {
     }
 }
 
-/// The header line of `contents`: its start, the offset just past its newline, and the
-/// comment marker before the header text (`# `, `// `).
-fn header_line(contents: &str) -> Option<(usize, usize, &str)> {
+/// The header line of `contents`: its start, the offset just past its newline, and what
+/// stands before and after the header text on it (`# ` and nothing, `<!-- ` and ` -->`).
+fn header_line(contents: &str) -> Option<(usize, usize, &str, &str)> {
     let mut start = 0;
     for line in contents.split_inclusive('\n').take(HEADER_LINES) {
         if let Some(at) = line.find(HEADER) {
-            return Some((start, start + line.len(), &line[..at]));
+            let suffix = line[at + HEADER.len()..].trim_end_matches(['\n', '\r']);
+            return Some((start, start + line.len(), &line[..at], suffix));
         }
         start += line.len();
     }
@@ -134,6 +137,21 @@ mod tests {
     #[test]
     fn crlf_line_endings_do_not_count_as_an_edit() {
         let sealed = seal(&generated()).replace('\n', "\r\n");
+        assert_eq!(provenance(sealed.as_bytes()), Provenance::Generated);
+    }
+
+    #[test]
+    fn a_comment_with_an_end_marker_gets_it_on_the_hash_line_too() {
+        let sealed = seal(&format!(
+            "<?xml version=\"1.0\"?>\n<!-- {HEADER} -->\n<svg/>\n"
+        ));
+        assert!(
+            sealed
+                .lines()
+                .nth(2)
+                .is_some_and(|l| l.starts_with("<!-- specdeploy-sha256: ") && l.ends_with(" -->")),
+            "{sealed}"
+        );
         assert_eq!(provenance(sealed.as_bytes()), Provenance::Generated);
     }
 

@@ -10,6 +10,7 @@ pub mod escape;
 pub mod health;
 pub mod kubernetes;
 pub mod marker;
+pub mod postgres_init;
 
 use minijinja::{AutoEscape, Environment, UndefinedBehavior, Value};
 use serde::Serialize;
@@ -120,6 +121,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("health.ts.j2", include_str!("../../templates/health.ts.j2")),
     (
+        "postgres-init.sh.j2",
+        include_str!("../../templates/postgres-init.sh.j2"),
+    ),
+    (
         "api-health.ts.j2",
         include_str!("../../templates/api-health.ts.j2"),
     ),
@@ -199,7 +204,9 @@ fn environment() -> Environment<'static> {
 
 /// Renders template `name` with `context`; a failure is a diagnostic.
 fn render(name: &str, context: impl Serialize, diagnostics: &mut Diagnostics) -> Option<String> {
-    let env = environment();
+    // The templates are parsed once per process: a workspace renders hundreds of files.
+    static ENVIRONMENT: std::sync::OnceLock<Environment<'static>> = std::sync::OnceLock::new();
+    let env = ENVIRONMENT.get_or_init(environment);
     let result = env
         .get_template(name)
         .and_then(|t| t.render(Value::from(minijinja::value::Serde(&context))));
