@@ -337,8 +337,15 @@ fn check_entry_point(app_dir: &Path, compilation: &mut Compilation) {
             .help("run `bun add hono`; the routes mount into any Bun server through a Hono app"),
         );
     }
-    let Ok(text) = std::fs::read_to_string(app_dir.join(&entry)) else {
+    if !compilation.folder.has(&entry) {
         return;
+    }
+    let text = match load::read_app_text(app_dir, &entry) {
+        Ok(text) => text,
+        Err(problem) => {
+            compilation.diagnostics.push(*problem);
+            return;
+        }
     };
     if health::mounts_routes(&text) {
         return;
@@ -564,13 +571,16 @@ fn build(
         return output::check_result(code, drift);
     }
     let mut failure = None;
-    let code = finish(cli, &compilation, || match output::write_all(&files) {
-        Ok(lines) => print_summary(
-            cli,
-            &lines,
-            compilation.ir.as_ref().map(|ir| &ir.verification),
-        ),
-        Err(message) => failure = Some(message),
+    let code = finish(cli, &compilation, || {
+        let (lines, failed) = output::write_all(&files);
+        if failed.is_none() || !lines.is_empty() {
+            print_summary(
+                cli,
+                &lines,
+                compilation.ir.as_ref().map(|ir| &ir.verification),
+            );
+        }
+        failure = failed;
     });
     match failure {
         Some(message) => io_error(cli, message),
@@ -585,8 +595,12 @@ fn keep_users_ignore_file(app_dir: &Path, compilation: &mut Compilation) {
     if !matches!(write::standing(&path), Ok(Standing::Foreign)) {
         return;
     }
-    let Ok(text) = std::fs::read_to_string(&path) else {
-        return;
+    let text = match load::read_app_text(app_dir, ".dockerignore") {
+        Ok(text) => text,
+        Err(problem) => {
+            compilation.diagnostics.push(*problem);
+            return;
+        }
     };
     compilation
         .artifacts

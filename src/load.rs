@@ -70,6 +70,21 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> AppFolder {
         has_specs_dir: root.join("specs").is_dir(),
         ..AppFolder::default()
     };
+    let specs = root.join("specs");
+    if std::fs::symlink_metadata(&specs).is_ok_and(|m| m.file_type().is_symlink()) {
+        folder.has_specs_dir = false;
+        diagnostics.push(
+            Diagnostic::new(
+                Code::NoSpecsFolder,
+                format!(
+                    "{} has no specs/ folder: specs is a symbolic link, and links to folders are not followed",
+                    display(root)
+                ),
+            )
+            .help("make specs/ a real folder of the app (move the specs in, in place of the link)"),
+        );
+        return folder;
+    }
     if !folder.has_specs_dir {
         diagnostics.push(
             Diagnostic::new(
@@ -194,7 +209,7 @@ fn read_hashed(
     sources: &mut Sources,
     diagnostics: &mut Diagnostics,
 ) -> Option<(String, Option<FileId>)> {
-    match read_bytes(&root.join(path), path) {
+    match read_inside(root, path) {
         Ok(bytes) => {
             let sha256 = verify::sha256_hex(&bytes);
             let text = String::from_utf8(bytes).ok().map(|t| sources.add(path, t));
@@ -278,7 +293,7 @@ fn read(
     sources: &mut Sources,
     diagnostics: &mut Diagnostics,
 ) -> Option<FileId> {
-    let problem = match read_bytes(&root.join(path), path) {
+    let problem = match read_inside(root, path) {
         Ok(bytes) => {
             match String::from_utf8(bytes) {
                 Ok(text) => return Some(sources.add(path, text)),
@@ -314,7 +329,61 @@ fn read(
 /// A problem reading a file: its code, message and help.
 type ReadProblem = (Code, String, &'static str);
 
+/// Reads the bytes of `path` under `root`: a regular file inside `root` (a symbolic link is
+/// followed only while it stays inside), of at most [`MAX_FILE_BYTES`].
+fn read_inside(root: &Path, path: &str) -> Result<Vec<u8>, ReadProblem> {
+    let full = root.join(path);
+    if std::fs::symlink_metadata(&full).is_ok_and(|m| m.file_type().is_symlink()) {
+        let base = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
+        match std::fs::canonicalize(&full) {
+            Ok(target) if target.starts_with(&base) => {}
+            Ok(target) => {
+                return Err((
+                    Code::UnreadableFile,
+                    format!(
+                        "{path} is a symbolic link to {}, outside the app folder; it is not read",
+                        target.display()
+                    ),
+                    "specdeploy reads only files inside the app folder: copy the file in, in place of the link",
+                ));
+            }
+            Err(e) => {
+                return Err((
+                    Code::UnreadableFile,
+                    format!("{path} is a symbolic link that loops or leads nowhere: {e}"),
+                    "replace the link by the file it should stand for, or remove it",
+                ));
+            }
+        }
+    }
+    read_bytes(&full, path)
+}
+
+/// Reads the text of the app's file at `path` (relative, `/`-separated) with the rules of
+/// every read of the app folder: a regular file inside `root`, at most [`MAX_FILE_BYTES`],
+/// UTF-8. For the files the passes do not need but `build` looks at: the entry point, an
+/// app's own `.dockerignore`.
+///
+/// # Errors
+/// The diagnostic for a file that breaks one of the rules or cannot be read.
+pub fn read_app_text(root: &Path, path: &str) -> Result<String, Box<Diagnostic>> {
+    let problem =
+        |(code, message, help): ReadProblem| Box::new(Diagnostic::new(code, message).help(help));
+    let bytes = read_inside(root, path).map_err(problem)?;
+    String::from_utf8(bytes).map_err(|e| {
+        problem((
+            Code::NotUtf8,
+            format!(
+                "{path} is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+            "save the file as UTF-8",
+        ))
+    })
+}
+
 fn read_bytes(full: &Path, path: &str) -> Result<Vec<u8>, ReadProblem> {
+    use std::io::Read as _;
     let unreadable = |e: std::io::Error| {
         (
             Code::UnreadableFile,
@@ -322,24 +391,42 @@ fn read_bytes(full: &Path, path: &str) -> Result<Vec<u8>, ReadProblem> {
             "check that the file exists and is readable",
         )
     };
-    let meta = std::fs::metadata(full).map_err(unreadable)?;
-    // A device, a pipe or a folder behind a spec file's name would block or make no sense.
-    if !meta.is_file() {
-        return Err((
+    let not_regular = || {
+        (
             Code::UnreadableFile,
             format!("{path} is not a regular file"),
             "replace it with a regular file, or remove it",
-        ));
-    }
-    let size = meta.len();
-    if size > MAX_FILE_BYTES {
-        return Err((
+        )
+    };
+    let too_large = |size: u64| {
+        (
             Code::InputTooLarge,
             format!("{path} is {size} bytes, over the limit of {MAX_FILE_BYTES} bytes"),
             "split the specs over several files, or remove what is not a spec",
-        ));
+        )
+    };
+    // A device, a pipe or a folder behind the name would block or make no sense: refused
+    // before it is opened, and again by the handle's own metadata after.
+    let meta = std::fs::metadata(full).map_err(unreadable)?;
+    if !meta.is_file() {
+        return Err(not_regular());
     }
-    std::fs::read(full).map_err(unreadable)
+    if meta.len() > MAX_FILE_BYTES {
+        return Err(too_large(meta.len()));
+    }
+    let file = std::fs::File::open(full).map_err(unreadable)?;
+    let meta = file.metadata().map_err(unreadable)?;
+    if !meta.is_file() {
+        return Err(not_regular());
+    }
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(unreadable)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    Ok(bytes)
 }
 
 /// `path` relative to `root`, `/`-separated, when every component is UTF-8.
@@ -353,10 +440,10 @@ fn relative_path(root: &Path, path: &Path) -> Option<String> {
 }
 
 /// Whether the symbolic link at `relative` is listed as a file of the app. Links to folders
-/// are never followed, so a loop cannot hang the listing. Where specdeploy reads files
-/// (`specs/`, `package.json`), a link that loops, leads nowhere or leads to a folder is
-/// skipped with a warning, and a link to a file outside the app folder is refused: its
-/// contents would otherwise reach diagnostics and artifacts.
+/// are never followed, so a loop cannot hang the listing, and neither are links out of the
+/// app folder, which an image build cannot follow either: both are skipped with a warning.
+/// Where specdeploy reads files (`specs/`, `package.json`), a link out of the app folder is
+/// refused instead, and one that loops or leads nowhere is reported too.
 fn link_is_followed(
     relative: &str,
     link: &Path,
@@ -365,19 +452,18 @@ fn link_is_followed(
 ) -> bool {
     let read_here = relative.starts_with("specs/") || relative == "package.json";
     let skipped = |diagnostics: &mut Diagnostics, why: &str| {
-        if read_here {
-            diagnostics.push(
-                Diagnostic::new(
-                    Code::SkippedLink,
-                    format!("{relative} is a symbolic link {why}; it is skipped"),
-                )
-                .help("replace the link by the file it should stand for, or remove it"),
-            );
-        }
+        diagnostics.push(
+            Diagnostic::new(
+                Code::SkippedLink,
+                format!("{relative} is a symbolic link {why}; it is skipped"),
+            )
+            .help("replace the link by the file or folder it should stand for, or remove it"),
+        );
         false
     };
     match std::fs::canonicalize(link) {
-        Err(_) => skipped(diagnostics, "that loops or leads nowhere"),
+        Err(_) if read_here => skipped(diagnostics, "that loops or leads nowhere"),
+        Err(_) => false,
         Ok(target) if target.is_dir() => skipped(
             diagnostics,
             "to a folder, and links to folders are not followed",
@@ -394,9 +480,13 @@ fn link_is_followed(
                     )
                     .help("specdeploy reads only files inside the app folder: copy the file in, in place of the link"),
                 );
-                return false;
+                false
+            } else {
+                skipped(
+                    diagnostics,
+                    "to a file outside the app folder, which an image build cannot follow",
+                )
             }
-            true
         }
         Ok(_) => true,
     }

@@ -31,8 +31,12 @@ pub enum Refusal {
         /// Where it leads.
         target: PathBuf,
     },
-    /// Something other than a file stands there, or a file stands where a folder must be.
+    /// A symbolic link on the way loops or leads nowhere.
+    Dangling(PathBuf),
+    /// Something other than a regular file stands where the file goes.
     NotAFile(PathBuf),
+    /// Something other than a folder stands where a folder of the path must be.
+    NotAFolder(PathBuf),
 }
 
 impl std::fmt::Display for Refusal {
@@ -45,7 +49,17 @@ impl std::fmt::Display for Refusal {
                 link.display(),
                 target.display()
             ),
+            Self::Dangling(link) => write!(
+                f,
+                "{} is a symbolic link that loops or leads nowhere",
+                link.display()
+            ),
             Self::NotAFile(path) => write!(f, "{} is not a regular file", path.display()),
+            Self::NotAFolder(path) => write!(
+                f,
+                "{} is not a folder, and the file goes inside it",
+                path.display()
+            ),
         }
     }
 }
@@ -82,8 +96,9 @@ pub fn resolve(root: &Path, relative: &str) -> Result<PathBuf, Refusal> {
             return Ok(root.join(relative));
         };
         if meta.file_type().is_symlink() {
-            let target = std::fs::canonicalize(&path)
-                .unwrap_or_else(|_| std::fs::read_link(&path).unwrap_or_default());
+            let Ok(target) = std::fs::canonicalize(&path) else {
+                return Err(Refusal::Dangling(path));
+            };
             if !target.starts_with(&base) {
                 return Err(Refusal::Escapes { link: path, target });
             }
@@ -95,10 +110,12 @@ pub fn resolve(root: &Path, relative: &str) -> Result<PathBuf, Refusal> {
                 };
             }
             if !target.is_dir() {
-                return Err(Refusal::NotAFile(path));
+                return Err(Refusal::NotAFolder(path));
             }
-        } else if last != meta.is_file() {
+        } else if last && !meta.is_file() {
             return Err(Refusal::NotAFile(path));
+        } else if !last && !meta.is_dir() {
+            return Err(Refusal::NotAFolder(path));
         }
     }
     Ok(path)
@@ -110,15 +127,37 @@ pub fn resolve(root: &Path, relative: &str) -> Result<PathBuf, Refusal> {
 /// # Errors
 /// When the file exists but cannot be read.
 pub fn standing(path: &Path) -> std::io::Result<Standing> {
-    match std::fs::read(path) {
-        Ok(bytes) => Ok(match marker::provenance(&bytes) {
-            Provenance::Generated => Standing::Generated,
-            Provenance::Edited => Standing::Edited,
-            Provenance::Foreign => Standing::Foreign,
-        }),
+    match std::fs::metadata(path) {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Standing::Absent),
         Err(e) => Err(e),
+        Ok(_) => Ok(match existing(path)? {
+            None => Standing::Foreign,
+            Some(bytes) => match marker::provenance(&bytes) {
+                Provenance::Generated => Standing::Generated,
+                Provenance::Edited => Standing::Edited,
+                Provenance::Foreign => Standing::Foreign,
+            },
+        }),
     }
+}
+
+/// The contents of the file at `path` as it stands before a write, when it is a regular file
+/// no larger than the largest input: a pipe or device would block the read, and specdeploy
+/// never wrote anything that large. `None` for anything else.
+///
+/// # Errors
+/// When the file exists but cannot be read.
+pub fn existing(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    use std::io::Read as _;
+    let meta = std::fs::metadata(path)?;
+    if !meta.is_file() || meta.len() > crate::load::MAX_FILE_BYTES {
+        return Ok(None);
+    }
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    file.take(crate::load::MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= crate::load::MAX_FILE_BYTES).then_some(bytes))
 }
 
 /// What happened to one artifact.
@@ -141,7 +180,8 @@ pub enum Outcome {
 pub fn write(out: &Path, artifact: &Artifact) -> std::io::Result<Outcome> {
     let path = resolve(out, &artifact.path)
         .map_err(|r| std::io::Error::new(std::io::ErrorKind::InvalidInput, r.to_string()))?;
-    let existing = std::fs::read(&path).ok();
+    let existed = std::fs::symlink_metadata(&path).is_ok();
+    let existing = existing(&path).ok().flatten();
     if existing.as_deref() == Some(artifact.contents.as_bytes()) {
         return Ok(Outcome::Unchanged);
     }
@@ -157,7 +197,7 @@ pub fn write(out: &Path, artifact: &Artifact) -> std::io::Result<Outcome> {
         Err(_) => set_default_permissions(temporary.path())?,
     }
     temporary.persist(&path).map_err(|e| e.error)?;
-    Ok(if existing.is_some() {
+    Ok(if existed {
         Outcome::Updated
     } else {
         Outcome::Created

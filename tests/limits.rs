@@ -273,3 +273,82 @@ fn walk(root: &Path) -> Vec<PathBuf> {
     }
     found
 }
+
+/// A copy of the example web service to build.
+fn web_service() -> (tempfile::TempDir, PathBuf) {
+    support::copy_fixture("web-service")
+}
+
+fn build(app: &Path) -> Run {
+    Specdeploy::new()
+        .args(["build", "--message-format", "json"])
+        .arg(app)
+        .run()
+}
+
+#[cfg(unix)]
+#[test]
+fn no_file_outside_the_app_reaches_a_diagnostic_through_a_link() {
+    use std::os::unix::fs::symlink;
+    for linked in [".dockerignore", "src/index.ts"] {
+        let (work, app) = web_service();
+        let secret = work.path().join("secret");
+        std::fs::write(&secret, "root:TOP-SECRET-HASH:0:0\n").expect("secret");
+        let _ = std::fs::remove_file(app.join(linked));
+        symlink(&secret, app.join(linked)).expect("link");
+        let run = build(&app);
+        assert_ne!(run.code, Some(101), "{run}");
+        assert!(!run.stderr.contains("TOP-SECRET"), "{linked}: {run}");
+        assert!(!run.stdout.contains("TOP-SECRET"), "{linked}: {run}");
+        assert!(
+            codes(&run).iter().any(|c| c == "SD0005" || c == "SD0002"),
+            "{linked}: {run}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_specs_folder_that_is_a_link_builds_nothing() {
+    let (work, app) = web_service();
+    let real = work.path().join("real-specs");
+    std::fs::rename(app.join("specs"), &real).expect("move specs");
+    std::os::unix::fs::symlink(&real, app.join("specs")).expect("link");
+    let run = build(&app);
+    run.assert_code(2);
+    assert_reported(&run, "SD0001");
+    assert!(run.stderr.contains("symbolic link"), "{run}");
+    assert!(!app.join("Dockerfile").exists(), "nothing written");
+}
+
+#[cfg(unix)]
+#[test]
+fn pipes_and_huge_files_among_the_app_files_neither_hang_nor_fill_memory() {
+    for (name, pipe) in [
+        (".dockerignore", true),
+        ("src/index.ts", true),
+        ("src/index.ts", false),
+        ("compose.yaml", false),
+    ] {
+        let (_work, app) = web_service();
+        let path = app.join(name);
+        let _ = std::fs::remove_file(&path);
+        if pipe {
+            let made = std::process::Command::new("mkfifo")
+                .arg(&path)
+                .status()
+                .expect("mkfifo");
+            assert!(made.success());
+        } else {
+            let file = std::fs::File::create(&path).expect("file");
+            file.set_len(3 * 1024 * 1024 * 1024).expect("sparse size");
+        }
+        // `run` has a time limit: a blocked read fails the test instead of hanging it.
+        let run = build(&app);
+        assert_ne!(run.code, Some(101), "{name}: {run}");
+        assert!(!run.success() || name == "compose.yaml", "{name}: {run}");
+        if name == "compose.yaml" {
+            assert_reported(&run, "SD0701");
+        }
+    }
+}

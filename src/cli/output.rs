@@ -87,7 +87,11 @@ pub(super) fn drift(files: &[(PathBuf, Artifact)]) -> (usize, String) {
     let mut text = String::new();
     for (root, artifact) in files {
         let path = root.join(&artifact.path);
-        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        let on_disk = write::existing(&path)
+            .ok()
+            .flatten()
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_default();
         if on_disk != artifact.contents {
             count += 1;
             let shown = path.display().to_string();
@@ -113,21 +117,28 @@ pub(super) fn check_result(code: u8, drift: usize) -> u8 {
     EXIT_OK
 }
 
-/// Writes every file, stopping at the first failure (its message is returned); says what
-/// happened to each.
-///
-/// # Errors
-/// The message of the first write that failed.
+/// Writes every file, stopping at the first failure; says what happened to each file written
+/// and, after a failure, why the rest was not.
 pub(super) fn write_all(
     files: &[(PathBuf, Artifact)],
-) -> Result<Vec<(PathBuf, &Artifact, Outcome)>, String> {
+) -> (Vec<(PathBuf, &Artifact, Outcome)>, Option<String>) {
     let mut lines = Vec::with_capacity(files.len());
     for (root, artifact) in files {
         let path = root.join(&artifact.path);
         match write::write(root, artifact) {
             Ok(outcome) => lines.push((path, artifact, outcome)),
-            Err(e) => return Err(format!("cannot write {}: {e}", path.display())),
+            Err(e) => {
+                let rest = files.len() - lines.len();
+                return (
+                    lines,
+                    Some(format!(
+                        "cannot write {}: {e}; it and the {} artifact(s) after it were not written",
+                        path.display(),
+                        rest - 1
+                    )),
+                );
+            }
         }
     }
-    Ok(lines)
+    (lines, None)
 }

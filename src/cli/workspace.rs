@@ -201,13 +201,12 @@ pub(super) fn build(
         return super::output::check_result(code, drift);
     }
     let mut failure = None;
-    let code = finish(cli, &workspace, || match super::output::write_all(&files) {
-        Ok(lines) => {
-            if cli.message_format == MessageFormat::Json || !lines.is_empty() {
-                print_summary(cli, &lines, None);
-            }
+    let code = finish(cli, &workspace, || {
+        let (lines, failed) = super::output::write_all(&files);
+        if cli.message_format == MessageFormat::Json || !lines.is_empty() {
+            print_summary(cli, &lines, None);
         }
-        Err(message) => failure = Some(message),
+        failure = failed;
     });
     match failure {
         Some(message) => io_error(cli, message),

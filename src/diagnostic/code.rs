@@ -45,7 +45,7 @@ codes! {
     UnreadableFile = "SD0002", Error, "a file could not be read";
     InputTooLarge = "SD0003", Error, "an input file is over a size or nesting limit";
     NotUtf8 = "SD0004", Error, "an input file is not UTF-8 text";
-    SkippedLink = "SD0005", Warning, "a symbolic link among the specs is skipped";
+    SkippedLink = "SD0005", Warning, "a symbolic link in the app folder is skipped";
     InvalidWorkspace = "SD0006", Error, "the workspace file or a workspace's list of apps is not valid";
 
     // The manifest, specs/assertions.json.

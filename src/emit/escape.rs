@@ -75,6 +75,12 @@ pub fn dockerfile_string(what: &str, value: &str) -> Result<String, Unsafe> {
             reason: "a Dockerfile string cannot hold line breaks or other control characters",
         });
     }
+    if value.ends_with('\\') || value.contains("\\\"") {
+        return Err(Unsafe {
+            what: what.to_owned(),
+            reason: "a Dockerfile string cannot end in a backslash or hold one before a quote: linters such as hadolint misread it",
+        });
+    }
     let mut out = String::with_capacity(value.len() + 2);
     out.push('"');
     for c in value.chars() {
@@ -100,41 +106,45 @@ pub fn json_string(value: &str) -> String {
     serde_json::to_string(value).unwrap_or_else(|_| "\"\"".to_owned())
 }
 
-/// A dotenv value: bare when it is plain, single-quoted (literal, no interpolation) otherwise,
-/// and double-quoted with `\\`, `\"` and `\$` escaped when it holds a single quote or a
-/// backslash (which some readers take as an escape even inside single quotes).
+/// A dotenv value that Compose and Bun (which loads `.env` when it runs the app) both read
+/// back exactly: bare when it is plain; single-quoted when it holds no `$` and no `'` (Bun
+/// expands `$` even inside single quotes); double-quoted with `$` escaped as `\$` when it
+/// holds `$` or `'` but no `"` or backslash (inside double quotes Compose takes a backslash as
+/// an escape and Bun does not).
 ///
 /// # Errors
-/// When `value` holds a line break or another control character, which no quoting of the
-/// dotenv format carries the same way in every reader.
+/// When `value` holds a line break or another control character, ends in a backslash, or
+/// holds `$` or `'` together with `"` or a backslash: no quoting reads the same in both.
 pub fn dotenv(what: &str, value: &str) -> Result<String, Unsafe> {
-    if value.chars().any(char::is_control) {
-        return Err(Unsafe {
+    let refuse = |reason| {
+        Err(Unsafe {
             what: what.to_owned(),
-            reason: "a .env value cannot hold a line break or other control characters",
-        });
+            reason,
+        })
+    };
+    if value.chars().any(char::is_control) {
+        return refuse("a .env value cannot hold a line break or other control characters");
     }
     let plain = value.chars().all(|c| {
         c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '/' | ':' | '@' | ',' | '+')
     });
-    Ok(if value.is_empty() {
-        String::new()
-    } else if plain {
-        value.to_owned()
-    } else if !value.contains(['\'', '\\']) {
-        format!("'{value}'")
-    } else {
-        let mut out = String::with_capacity(value.len() + 8);
-        out.push('"');
-        for c in value.chars() {
-            if matches!(c, '\\' | '"' | '$') {
-                out.push('\\');
-            }
-            out.push(c);
-        }
-        out.push('"');
-        out
-    })
+    if value.is_empty() || plain {
+        return Ok(value.to_owned());
+    }
+    if value.ends_with('\\') {
+        return refuse(
+            "a .env value cannot end in a backslash: Compose and Bun read it differently",
+        );
+    }
+    if !value.contains(['$', '\'']) {
+        return Ok(format!("'{value}'"));
+    }
+    if value.contains(['"', '\\']) {
+        return refuse(
+            "a .env value cannot hold `$` or `'` together with `\"` or a backslash: Compose and Bun read every quoting of it differently",
+        );
+    }
+    Ok(format!("\"{}\"", value.replace('$', "\\$")))
 }
 
 /// Text for a `#` comment on one line: control characters become spaces.
@@ -233,10 +243,14 @@ mod tests {
     #[test]
     fn dotenv_quotes_what_is_not_plain() {
         assert_eq!(dotenv("x", "info").as_deref(), Ok("info"));
-        assert_eq!(dotenv("x", "a b $c").as_deref(), Ok("'a b $c'"));
+        assert_eq!(dotenv("x", "a b c").as_deref(), Ok("'a b c'"));
+        assert_eq!(dotenv("x", "a b $c").as_deref(), Ok(r#""a b \$c""#));
+        assert_eq!(dotenv("x", "it's $5").as_deref(), Ok(r#""it's \$5""#));
         assert_eq!(
-            dotenv("x", "it's \"$5\"").as_deref(),
-            Ok(r#""it's \"\$5\"""#)
+            dotenv("x", r#"say "hi" \ bye"#).as_deref(),
+            Ok(r#"'say "hi" \ bye'"#)
         );
+        assert!(dotenv("x", "it's \"$5\"").is_err());
+        assert!(dotenv("x", "ends in \\").is_err());
     }
 }

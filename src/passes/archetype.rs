@@ -357,8 +357,24 @@ fn check_app_files(
         );
         return;
     }
-    let outside =
-        entry.starts_with('/') || entry.split('/').any(|part| part == "..") || entry.contains('\\');
+    let outside = entry.starts_with('/') || entry.split('/').any(|part| part == "..");
+    // Exec form keeps any name one argument, but Dockerfile linters read shell syntax into
+    // it and a backslash is a path separator elsewhere: names keep to the plain characters.
+    let odd = entry
+        .chars()
+        .find(|&c| !(c.is_alphanumeric() || matches!(c, '.' | '_' | '-' | '/' | '@' | '+' | ' ')));
+    if let (false, Some(c)) = (outside, odd) {
+        let mut d = Diagnostic::new(
+            Code::InvalidValue,
+            format!("the entry point {entry} has a {c:?} in its name"),
+        )
+        .help("name the entry point with letters, digits, spaces and . _ - / @ + only, such as `entry \"src/index.ts\"`");
+        if let Some(declared) = &input.specs.app.entry {
+            d = d.at(declared.span, "an odd character in this name");
+        }
+        diagnostics.push(d);
+        return;
+    }
     if outside {
         let mut d = Diagnostic::new(
             Code::InvalidValue,
