@@ -36,6 +36,28 @@ pub(super) fn api_name(words: &[Word], start: usize, end: usize) -> String {
     picked.join("-")
 }
 
+/// Names an API a declaration names (`needs api NAME`): every word of the name, digits and
+/// common words included, less filler such as `api` at its end.
+pub(super) fn declared_api_name(words: &[Word]) -> String {
+    let filler = |w: &&Word| {
+        matches!(
+            w.text.as_str(),
+            "http" | "https" | "rest" | "json" | "graphql" | "api"
+        )
+    };
+    let end = words.len() - words.iter().rev().take_while(filler).count();
+    let kept: Vec<&str> = words[..end].iter().map(|w| w.text.as_str()).collect();
+    if kept.is_empty() {
+        words
+            .iter()
+            .map(|w| w.text.as_str())
+            .collect::<Vec<_>>()
+            .join("-")
+    } else {
+        kept.join("-")
+    }
+}
+
 fn overlaps(a: &[String], b: &str) -> bool {
     b.split('-').any(|w| a.iter().any(|x| x == w))
 }
@@ -184,6 +206,16 @@ mod tests {
     fn name(text: &str) -> String {
         let w = words::split(text);
         api_name(&w, 0, w.len())
+    }
+
+    #[test]
+    fn declared_api_names_keep_digits_and_common_words() {
+        let w = words::split("app-008");
+        assert_eq!(declared_api_name(&w), "app-008");
+        let w = words::split("the payment gateway api");
+        assert_eq!(declared_api_name(&w), "the-payment-gateway");
+        let w = words::split("api");
+        assert_eq!(declared_api_name(&w), "api");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Need, Provenance, Technology};
 use crate::model::{ExplicitNeed, NeedKind};
 use crate::source::{Located, Sources, Span};
-use apis::{api_name, external_apis};
+use apis::external_apis;
 use corroborate::corroborated;
 
 /// A piece of spec text a rule can fire on.
@@ -309,7 +309,7 @@ fn explicit(declared: &[ExplicitNeed], needs: &mut Needs, diagnostics: &mut Diag
                 );
                 continue;
             };
-            let api_name = api_name(&words::split(&name.value), 0, usize::MAX);
+            let api_name = apis::declared_api_name(&words::split(&name.value));
             if api_name.is_empty() {
                 diagnostics.push(
                     Diagnostic::new(
