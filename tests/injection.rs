@@ -348,6 +348,21 @@ fn file_stem() -> impl Strategy<Value = String> {
     })
 }
 
+/// The Dockerfile under `out` as `BuildKit` parses it, once hadolint finds nothing in it and
+/// its instructions are those of a plain app's: spec text changed no step.
+fn dockerfile_steps(out: &Path) -> Result<Vec<support::DockerfileInstruction>, TestCaseError> {
+    let linted = support::hadolint(&out.join("Dockerfile"));
+    prop_assert!(linted.success(), "{}", linted);
+    let instructions = parse_dockerfile(&out.join("Dockerfile"));
+    let kinds: Vec<String> = instructions.iter().map(|i| i.cmd.to_lowercase()).collect();
+    prop_assert_eq!(
+        kinds,
+        baseline_kinds(),
+        "spec text changed the Dockerfile's steps"
+    );
+    Ok(instructions)
+}
+
 fn entry_round_trip(stem: &str) -> Result<(), TestCaseError> {
     let entry = format!("{stem}.ts");
     let (work, app) = app("Log level", "info", &entry);
@@ -361,15 +376,7 @@ fn entry_round_trip(stem: &str) -> Result<(), TestCaseError> {
     }
     let out = work.path().join("out");
     write_all(&compilation, &out);
-    let linted = support::hadolint(&out.join("Dockerfile"));
-    prop_assert!(linted.success(), "{}", linted);
-    let instructions = parse_dockerfile(&out.join("Dockerfile"));
-    let kinds: Vec<String> = instructions.iter().map(|i| i.cmd.to_lowercase()).collect();
-    prop_assert_eq!(
-        kinds,
-        baseline_kinds(),
-        "the entry point changed the Dockerfile's steps"
-    );
+    let instructions = dockerfile_steps(&out)?;
     let build = instructions
         .iter()
         .find(|i| i.value.len() > 2 && i.value[..2] == ["bun", "build"])
@@ -457,15 +464,7 @@ fn label_round_trip(description: &str) -> Result<(), TestCaseError> {
     }
     let out = work.path().join("out");
     write_all(&compilation, &out);
-    let linted = support::hadolint(&out.join("Dockerfile"));
-    prop_assert!(linted.success(), "{}", linted);
-    let instructions = parse_dockerfile(&out.join("Dockerfile"));
-    let kinds: Vec<String> = instructions.iter().map(|i| i.cmd.to_lowercase()).collect();
-    prop_assert_eq!(
-        kinds,
-        baseline_kinds(),
-        "the description changed the Dockerfile's steps"
-    );
+    let instructions = dockerfile_steps(&out)?;
     let label = instructions
         .iter()
         .find(|i| i.cmd.eq_ignore_ascii_case("label"))
