@@ -42,10 +42,19 @@ pub fn split(text: &str) -> Vec<Word> {
 
 fn word(text: &str, start: usize, end: usize, clause: usize) -> Word {
     Word {
-        text: text[start..end].to_lowercase(),
+        text: lower(&text[start..end]),
         start,
         end,
         clause,
+    }
+}
+
+/// `word` in lower case; most words are ASCII, which needs no Unicode case tables.
+fn lower(word: &str) -> String {
+    if word.is_ascii() {
+        word.to_ascii_lowercase()
+    } else {
+        word.to_lowercase()
     }
 }
 

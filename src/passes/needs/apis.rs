@@ -1,7 +1,7 @@
 //! External APIs: named by boundaries, attached to by tags and text that share their words,
 //! or named anew when the text says `external … API`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::{Hit, Item, Needs};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -93,6 +93,15 @@ pub(super) fn external_apis(
             by_assertion.entry(id).or_default().push(item);
         }
     }
+    // The API hits of each item, found once: looking through every hit for each assertion
+    // would cost the number of assertions times the number of hits.
+    let mut api_hits: HashMap<*const Item<'_>, Vec<&Hit<'_>>> = HashMap::new();
+    for hit in hits.iter().filter(|h| h.rule.kind == NeedKind::ExternalApi) {
+        api_hits
+            .entry(std::ptr::from_ref(hit.item))
+            .or_default()
+            .push(hit);
+    }
     for (id, parts) in by_assertion {
         let tag = parts.iter().find(|i| {
             i.field == Field::Tag && API_TAGS.contains(&i.text.value.to_ascii_lowercase().as_str())
@@ -101,10 +110,10 @@ pub(super) fn external_apis(
             continue;
         };
         let mut found = false;
-        for hit in hits
-            .iter()
-            .filter(|h| h.rule.kind == NeedKind::ExternalApi && std::ptr::eq(h.item, *natural))
-        {
+        let natural_hits = api_hits
+            .get(&std::ptr::from_ref(*natural))
+            .map_or(&[][..], Vec::as_slice);
+        for &hit in natural_hits {
             let api_at = (hit.at..hit.at + hit.len)
                 .find(|&i| natural.words[i].text == "api" || natural.words[i].text == "service")
                 .unwrap_or(hit.at);

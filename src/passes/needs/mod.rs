@@ -2,7 +2,7 @@
 //! storage and external APIs. Explicit needs from `.spec` files come first; then the rules of
 //! [`super::rules`] over boundaries, tags, actors, assertion text and dependencies.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 mod apis;
 mod corroborate;
@@ -213,6 +213,8 @@ struct Gathered {
     key_variable: Option<String>,
     words: Vec<String>,
     provenance: Vec<Provenance>,
+    /// The provenances already in `provenance`: one need may gather thousands.
+    held: HashSet<Provenance>,
 }
 
 impl Needs {
@@ -228,7 +230,7 @@ impl Needs {
         if let (Some(t), None) = (technology, need.technology) {
             need.technology = Some((t, provenance.rule == "explicit"));
         }
-        if !need.provenance.contains(&provenance) {
+        if need.held.insert(provenance.clone()) {
             need.provenance.push(provenance);
         }
         need
