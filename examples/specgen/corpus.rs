@@ -118,7 +118,7 @@ const ENTITIES: &[(&str, &[&str])] = &[
 ];
 
 const ADJECTIVES: &[&str] = &[
-    "open", "paid", "pending", "archived", "active", "returned", "held", "shipped",
+    "paid", "pending", "locked", "flagged", "returned", "held", "shipped", "new",
 ];
 
 const TAGS: &[&str] = &[
