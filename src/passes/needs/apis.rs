@@ -12,11 +12,11 @@ use crate::passes::words::Word;
 
 /// Names an API from the words of a text: the words just before index `end` (exclusive),
 /// back to `start`, skipping filler such as `http` and stopping at other stopwords.
-pub(super) fn api_name(words: &[Word], start: usize, end: usize) -> String {
+pub(super) fn api_name(words: &[Word<'_>], start: usize, end: usize) -> String {
     let end = end.min(words.len());
     let mut picked: Vec<&str> = Vec::new();
     for word in words[start.min(end)..end].iter().rev() {
-        let text = word.text.as_str();
+        let text = &*word.text;
         let filler = matches!(text, "http" | "https" | "rest" | "json" | "graphql" | "api");
         if filler && picked.is_empty() {
             continue;
@@ -134,7 +134,7 @@ pub(super) fn external_apis(
             let name_words: Vec<&str> = name.split('-').collect();
             let from = (api_at.saturating_sub(4)..api_at)
                 .find(|&i| {
-                    let w = natural.words[i].text.as_str();
+                    let w = &*natural.words[i].text;
                     w == "external" || name_words.contains(&w)
                 })
                 .unwrap_or(api_at);

@@ -2,6 +2,7 @@
 //! storage and external APIs. Explicit needs from `.spec` files come first; then the rules of
 //! [`super::rules`] over boundaries, tags, actors, assertion text and dependencies.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 mod apis;
@@ -22,7 +23,7 @@ struct Item<'a> {
     field: Field,
     assertion: Option<&'a str>,
     text: &'a Located<String>,
-    words: Vec<Word>,
+    words: Vec<Word<'a>>,
     /// Offset of the value's first character in the file, when the file holds the value
     /// verbatim (no escapes), so word spans can be exact.
     verbatim_at: Option<usize>,
@@ -142,7 +143,7 @@ fn collect_items<'a>(input: &'a Input<'a>) -> Vec<Item<'a>> {
         assertion: None,
         text: d,
         words: vec![Word {
-            text: d.value.clone(),
+            text: Cow::Borrowed(d.value.as_str()),
             start: 0,
             end: d.value.len(),
             clause: 0,
@@ -172,7 +173,7 @@ fn find_hits<'a>(items: &'a [Item<'a>]) -> Vec<Hit<'a>> {
     for item in items {
         let mut fired: Vec<&'static str> = Vec::new();
         for (i, word) in item.words.iter().enumerate() {
-            let Some(candidates) = by_first_word.get(word.text.as_str()) else {
+            let Some(candidates) = by_first_word.get(&*word.text) else {
                 continue;
             };
             for (rule, parts) in candidates {
@@ -328,7 +329,7 @@ fn explicit(declared: &[ExplicitNeed], needs: &mut Needs, diagnostics: &mut Diag
                 gathered.required |= need.required;
                 gathered.words = words::split(&name.value)
                     .into_iter()
-                    .map(|w| w.text)
+                    .map(|w| w.text.into_owned())
                     .collect();
                 gathered.url_variable = need.url_variable.as_ref().map(|v| v.value.clone());
                 gathered.key_variable = need.key_variable.as_ref().map(|v| v.value.clone());
