@@ -4,7 +4,10 @@
 //! throughput is per assertion, so linear growth shows as a flat rate.
 
 #[path = "../examples/specgen/corpus.rs"]
-#[allow(dead_code, reason = "the benchmarks use only part of the generator's API")]
+#[allow(
+    dead_code,
+    reason = "the benchmarks use only part of the generator's API"
+)]
 mod corpus;
 
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
@@ -67,7 +70,9 @@ fn parse(folder: &AppFolder) -> usize {
     let mut assertions = 0;
     if let Some(file) = folder.manifest {
         let text = &folder.sources.get(file).text;
-        assertions += manifest::parse(file, text, &mut diagnostics).assertions.len();
+        assertions += manifest::parse(file, text, &mut diagnostics)
+            .assertions
+            .len();
     }
     for &file in &folder.spec_files {
         let text = &folder.sources.get(file).text;

@@ -69,7 +69,10 @@ fn sprinkled_problems_are_reported_once_each() {
             error_rate: 0.05,
         };
         let wanted = expected(&settings);
-        assert!(wanted.len() >= 3, "the seed sprinkles several kinds: {wanted:?}");
+        assert!(
+            wanted.len() >= 3,
+            "the seed sprinkles several kinds: {wanted:?}"
+        );
         let (errors, code) = errors(&settings);
         assert_eq!(errors, wanted, "{form:?}");
         assert_eq!(code, Some(1), "{form:?}");
@@ -90,7 +93,10 @@ fn the_same_seed_gives_the_same_bytes() {
         corpus::generate(&settings).files,
         corpus::generate(&settings).files
     );
-    let other = Settings { seed: 4, ..settings.clone() };
+    let other = Settings {
+        seed: 4,
+        ..settings.clone()
+    };
     assert_ne!(
         corpus::generate(&settings).files,
         corpus::generate(&other).files

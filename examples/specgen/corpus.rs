@@ -112,7 +112,10 @@ const ENTITIES: &[(&str, &[&str])] = &[
     ("Order", &["total", "lines", "Place", "Cancel"]),
     ("Customer", &["email", "addresses", "Register", "Delete"]),
     ("Invoice", &["number", "amount", "Issue", "Void"]),
-    ("Shipment", &["carrier", "trackingId", "Dispatch", "Deliver"]),
+    (
+        "Shipment",
+        &["carrier", "trackingId", "Dispatch", "Deliver"],
+    ),
     ("Cart", &["items", "subtotal", "AddItem", "Clear"]),
     ("Payment", &["amount", "status", "Capture", "Refund"]),
 ];
@@ -222,8 +225,9 @@ impl Random {
 
     /// True with probability `p`.
     fn chance(&mut self, p: f64) -> bool {
-        // The top 53 bits as a fraction in [0, 1).
-        ((self.next() >> 11) as f64 / (1u64 << 53) as f64) < p
+        // The top 32 bits as a fraction in [0, 1].
+        let top = u32::try_from(self.next() >> 32).unwrap_or(u32::MAX);
+        f64::from(top) / f64::from(u32::MAX) < p
     }
 
     fn pick<T: Copy>(&mut self, items: &[T]) -> T {
@@ -325,7 +329,8 @@ fn assertion(
 
     // Problems, at most one an assertion, so each is reported exactly once.
     if !earlier.is_empty() && random.chance(settings.duplicate_rate) {
-        assertion.id = earlier[random.below(earlier.len())].clone();
+        let repeated = &earlier[random.below(earlier.len())];
+        assertion.id.clone_from(repeated);
         *expected.entry("SD0106").or_default() += 1;
     } else if random.chance(settings.error_rate) {
         match random.below(3) {

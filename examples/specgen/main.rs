@@ -55,11 +55,12 @@ fn run(args: Vec<String>) -> Result<(), String> {
     // Spec files of an earlier, larger corpus would be read with the new ones.
     let specs = out.join("specs");
     if specs.exists() {
-        std::fs::remove_dir_all(&specs).map_err(|e| format!("cannot clear {specs:?}: {e}"))?;
+        std::fs::remove_dir_all(&specs)
+            .map_err(|e| format!("cannot clear {}: {e}", specs.display()))?;
     }
     corpus
         .write_to(&out)
-        .map_err(|e| format!("cannot write {out:?}: {e}"))?;
+        .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
     let errors: Vec<String> = corpus
         .expected
         .iter()

@@ -153,7 +153,10 @@ impl Excerpt {
         let last_line = file.line_of(file.text.len());
         let mut runs: Vec<(usize, usize)> = spans
             .map(|span| {
-                let first = file.line_of(span.start).saturating_sub(CONTEXT_LINES).max(1);
+                let first = file
+                    .line_of(span.start)
+                    .saturating_sub(CONTEXT_LINES)
+                    .max(1);
                 let last = (file.line_of(span.end) + CONTEXT_LINES).min(last_line);
                 (first, last)
             })
@@ -225,7 +228,11 @@ impl miette::SourceCode for Excerpt {
             SourceSpan::from((start, contents.span().len())),
             contents.line() + window.first_line,
             contents.column(),
-            contents.data().iter().filter(|&&b| b == b'\n').count(),
+            // The lines the snippet covers: miette joins two snippets when they touch.
+            contents
+                .data()
+                .iter()
+                .fold(0, |lines, &b| lines + usize::from(b == b'\n')),
         )))
     }
 }
