@@ -10,6 +10,9 @@ use crate::source::{Located, Span};
 /// Merges `documents` in the order given (the manifest first, then `.spec` files by path).
 pub fn merge(documents: Vec<SpecDocument>, diagnostics: &mut Diagnostics) -> SpecSet {
     let mut set = SpecSet::default();
+    // Reserved once: grown by doubling, the list would reach up to twice its size in memory.
+    set.assertions
+        .reserve_exact(documents.iter().map(|d| d.assertions.len()).sum());
     let mut ids: HashMap<String, Span> = HashMap::new();
     let mut variables: HashMap<String, Span> = HashMap::new();
 
