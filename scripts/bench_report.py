@@ -28,7 +28,12 @@ def load(results, name):
         run = json.load(f)["results"][0]
     with open(os.path.join(results, name + ".rss")) as f:
         rss_kb = int(f.read().strip() or 0)
-    return {"median": run["median"], "stddev": run["stddev"] or 0.0, "rss_kb": rss_kb}
+    return {
+        "median": run["median"],
+        "stddev": run["stddev"] or 0.0,
+        "cpu": run["user"] + run["system"],
+        "rss_kb": rss_kb,
+    }
 
 
 def ms(seconds):
@@ -72,8 +77,8 @@ def main():
     lines.append("")
 
     lines += [
-        "| assertions | form | spec bytes | `check` median | per assertion | peak memory |",
-        "|---|---|---|---|---|---|",
+        "| assertions | form | spec bytes | `check` median | per assertion | CPU (user + system) | peak memory |",
+        "|---|---|---|---|---|---|---|",
     ]
     plot = []
     per = {}
@@ -87,7 +92,7 @@ def main():
             files = "" if form == "manifest" else f", {max(n // 100, 1)} files"
             lines.append(
                 f"| {n:,} | {form}{files} | {size / 1e6:.2f} MB | {ms(m['median'])} "
-                f"| {each * 1e6:.1f} µs | {mb(m['rss_kb'])} |"
+                f"| {each * 1e6:.1f} µs | {ms(m['cpu'])} | {mb(m['rss_kb'])} |"
             )
             plot_row += [f"{m['median'] * 1000:.3f}", f"{each * 1e6:.3f}"]
         plot.append(" ".join(plot_row))
