@@ -89,7 +89,8 @@ def main():
             size = spec_bytes(os.path.join(bench, f"{form}-{n}"))
             each = m["median"] / n
             per[(form, n)] = each
-            files = "" if form == "manifest" else f", {max(n // 100, 1)} files"
+            count = max(n // 100, 1)
+            files = "" if form == "manifest" else f", {count} file{'s' if count > 1 else ''}"
             lines.append(
                 f"| {n:,} | {form}{files} | {size / 1e6:.2f} MB | {ms(m['median'])} "
                 f"| {each * 1e6:.1f} µs | {ms(m['cpu'])} | {mb(m['rss_kb'])} |"
