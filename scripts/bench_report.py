@@ -58,7 +58,14 @@ def main():
     build, check_web = r["build-web-service"], r["check-web-service"]
     nix_build, nix_plan = r.get("nixpacks-build"), r.get("nixpacks-plan")
 
-    lines = [f"Measured on {machine}.", ""]
+    lines = [f"Measured on {machine}."]
+    load = float(open("/proc/loadavg").read().split()[0])
+    if load > 1.0:
+        lines.append(
+            "The machine was busy with other work during the run: the medians include time "
+            "spent waiting for a core; the CPU column does not."
+        )
+    lines.append("")
     lines += ["| command | median | ± | peak memory | vs `cat` | vs `true` |", "|---|---|---|---|---|---|"]
 
     def row(label, m):
