@@ -31,7 +31,7 @@ pub struct Provenance {
 /// not a search of the list.
 pub fn add_provenance(into: &mut Vec<Provenance>, more: &[Provenance]) {
     let fresh: Vec<&Provenance> = {
-        let mut held: std::collections::HashSet<&Provenance> = into.iter().collect();
+        let mut held: crate::hashing::FastSet<&Provenance> = into.iter().collect();
         more.iter().filter(|p| held.insert(p)).collect()
     };
     into.extend(fresh.into_iter().cloned());

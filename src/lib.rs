@@ -25,6 +25,7 @@ pub mod compile;
 pub mod diagnostic;
 pub mod emit;
 pub mod explain;
+pub mod hashing;
 pub mod images;
 pub mod ir;
 pub mod json;

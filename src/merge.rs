@@ -1,9 +1,8 @@
 //! Joins the documents of one spec folder (the manifest and every `.spec` file) into one
 //! [`SpecSet`], reporting ids and variables defined twice with both places labelled.
 
-use std::collections::HashMap;
-
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::hashing::FastMap;
 use crate::model::{AppDecl, SpecDocument, SpecSet};
 use crate::source::{Located, Span};
 
@@ -13,8 +12,8 @@ pub fn merge(documents: Vec<SpecDocument>, diagnostics: &mut Diagnostics) -> Spe
     // Reserved once: grown by doubling, the list would reach up to twice its size in memory.
     set.assertions
         .reserve_exact(documents.iter().map(|d| d.assertions.len()).sum());
-    let mut ids: HashMap<String, Span> = HashMap::new();
-    let mut variables: HashMap<String, Span> = HashMap::new();
+    let mut ids: FastMap<String, Span> = FastMap::default();
+    let mut variables: FastMap<String, Span> = FastMap::default();
 
     for document in documents {
         if let Some(context) = document.context {

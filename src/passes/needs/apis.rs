@@ -1,10 +1,11 @@
 //! External APIs: named by boundaries, attached to by tags and text that share their words,
 //! or named anew when the text says `external … API`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use super::{Hit, Item, Needs};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::hashing::FastMap;
 use crate::ir::{Provenance, Technology};
 use crate::model::NeedKind;
 use crate::passes::rules::{API_NAME_STOPWORDS, API_TAGS, Field};
@@ -95,7 +96,7 @@ pub(super) fn external_apis(
     }
     // The API hits of each item, found once: looking through every hit for each assertion
     // would cost the number of assertions times the number of hits.
-    let mut api_hits: HashMap<*const Item<'_>, Vec<&Hit<'_>>> = HashMap::new();
+    let mut api_hits: FastMap<*const Item<'_>, Vec<&Hit<'_>>> = FastMap::default();
     for hit in hits.iter().filter(|h| h.rule.kind == NeedKind::ExternalApi) {
         api_hits
             .entry(std::ptr::from_ref(hit.item))

@@ -3,7 +3,7 @@
 //! [`super::rules`] over boundaries, tags, actors, assertion text and dependencies.
 
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 
 mod apis;
 mod corroborate;
@@ -12,6 +12,7 @@ use super::rules::{self, Field, RULES, Rule};
 use super::words::{self, Word};
 use super::{Draft, Input};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
+use crate::hashing::{FastMap, FastSet};
 use crate::ir::{Need, Provenance, Technology};
 use crate::model::{ExplicitNeed, NeedKind};
 use crate::source::{Located, Sources, Span};
@@ -155,7 +156,8 @@ fn collect_items<'a>(input: &'a Input<'a>) -> Vec<Item<'a>> {
 
 /// Applies the whole rule table in one scan of each item's words.
 fn find_hits<'a>(items: &'a [Item<'a>]) -> Vec<Hit<'a>> {
-    let mut by_first_word: HashMap<&str, Vec<(&'static Rule, Vec<&'static str>)>> = HashMap::new();
+    let mut by_first_word: FastMap<&str, Vec<(&'static Rule, Vec<&'static str>)>> =
+        FastMap::default();
     for rule in RULES {
         for phrase in rule.phrases {
             let parts: Vec<&'static str> = if rule.fields == [Field::Dependency] {
@@ -215,7 +217,7 @@ struct Gathered {
     words: Vec<String>,
     provenance: Vec<Provenance>,
     /// The provenances already in `provenance`: one need may gather thousands.
-    held: HashSet<Provenance>,
+    held: FastSet<Provenance>,
 }
 
 impl Needs {
