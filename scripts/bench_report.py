@@ -59,8 +59,9 @@ def main():
     nix_build, nix_plan = r.get("nixpacks-build"), r.get("nixpacks-plan")
 
     lines = [f"Measured on {machine}."]
-    load = float(open("/proc/loadavg").read().split()[0])
-    if load > 1.0:
+    with open("/proc/loadavg") as f:
+        load_now = float(f.read().split()[0])
+    if load_now > 1.0:
         lines.append(
             "The machine was busy with other work during the run: the medians include time "
             "spent waiting for a core; the CPU column does not."
