@@ -104,6 +104,9 @@ pg_bin_dir >/dev/null || missing+=(postgresql)
 command -v dafny >/dev/null || missing+=(dafny)
 command -v dot >/dev/null || missing+=(graphviz)
 command -v hyperfine >/dev/null || missing+=(hyperfine)
+# scripts/bench.sh: peak memory from GNU time, and the plot in docs/performance.svg.
+[[ -x /usr/bin/time ]] || missing+=(time)
+command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
 # The machine image ships kubectl (with kustomize built in); Debian's older
 # kubernetes-client is the fallback for a machine without it.
 command -v kubectl >/dev/null || missing+=(kubernetes-client)

@@ -10,7 +10,7 @@ use crate::model::{Archetype, NeedKind};
 use crate::source::Span;
 
 /// What made an inference fire: the assertion or field, the words, and the rule.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Provenance {
     /// Id of the rule that fired (`text.postgres`), or `explicit` for a declared need.
     pub rule: String,
@@ -24,6 +24,17 @@ pub struct Provenance {
     /// Where the words are.
     #[serde(skip)]
     pub span: Option<Span>,
+}
+
+/// Appends to `into` each of `more` that it does not hold yet, in order. A need can gather
+/// one provenance for each of many thousands of assertions, so the check is a hash lookup,
+/// not a search of the list.
+pub fn add_provenance(into: &mut Vec<Provenance>, more: &[Provenance]) {
+    let fresh: Vec<&Provenance> = {
+        let mut held: rustc_hash::FxHashSet<&Provenance> = into.iter().collect();
+        more.iter().filter(|p| held.insert(p)).collect()
+    };
+    into.extend(fresh.into_iter().cloned());
 }
 
 /// The technology chosen for a need.

@@ -128,6 +128,15 @@ impl SourceFile {
             .map_or("", |t| t.trim_end_matches(['\n', '\r']))
     }
 
+    /// Byte offset where one-based line `line` starts (the end of the text past the last line).
+    #[must_use]
+    pub fn line_start(&self, line: usize) -> usize {
+        line.checked_sub(1)
+            .and_then(|i| self.line_starts.get(i))
+            .copied()
+            .unwrap_or(self.text.len())
+    }
+
     /// One-based line number of byte `offset`.
     #[must_use]
     pub fn line_of(&self, offset: usize) -> usize {

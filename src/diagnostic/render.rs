@@ -2,11 +2,11 @@
 
 use std::fmt::Write as _;
 
-use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{GraphicalReportHandler, GraphicalTheme, LabeledSpan, SourceSpan};
 use serde::Serialize;
 
 use super::{Diagnostic, Label, Severity};
-use crate::source::Sources;
+use crate::source::{Sources, Span};
 
 /// Whether to colour human output.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,7 +40,7 @@ struct Report {
     code: String,
     severity: miette::Severity,
     help: Option<String>,
-    source: Option<NamedSource<String>>,
+    source: Option<Excerpt>,
     labels: Vec<LabeledSpan>,
     related: Vec<Report>,
 }
@@ -120,13 +120,78 @@ fn fits(label: &Label, sources: &Sources) -> bool {
     (first.saturating_sub(1).max(1)..=last + 1).all(|l| file.line_text(l).len() <= MAX_SNIPPET_LINE)
 }
 
-/// The text miette lays out: lone `\r` line breaks become `\n` (one byte for one, so every
-/// span stays valid), since miette counts lines by `\n` only.
-fn named_source(file: &crate::source::SourceFile) -> NamedSource<String> {
-    let bytes = file.text.as_bytes();
-    let text: String = file
-        .text
-        .char_indices()
+/// Lines of context kept around each label: miette shows one above and one below.
+const CONTEXT_LINES: usize = 2;
+
+/// The parts of one file that a diagnostic's snippets show, in the form miette reads.
+///
+/// miette would scan a whole source from its first byte for every label, and the source would
+/// be a copy of the file, so a large manifest with many diagnostics cost time in proportion to
+/// the file's size times their number. An excerpt holds only the lines around each label (runs
+/// that touch are joined), and answers miette's questions with the place in the whole file.
+#[derive(Debug)]
+struct Excerpt {
+    name: String,
+    windows: Vec<Window>,
+}
+
+/// A run of whole lines of a file.
+#[derive(Debug)]
+struct Window {
+    /// Byte offset in the file of the first line.
+    start: usize,
+    /// Zero-based number of the first line.
+    first_line: usize,
+    /// The lines, with lone `\r` line breaks as `\n` (one byte for one, so every span stays
+    /// valid), since miette counts lines by `\n`.
+    text: String,
+}
+
+impl Excerpt {
+    /// The lines of `file` around each of `spans`.
+    fn new(file: &crate::source::SourceFile, spans: impl Iterator<Item = Span>) -> Self {
+        let last_line = file.line_of(file.text.len());
+        let mut runs: Vec<(usize, usize)> = spans
+            .map(|span| {
+                let first = file
+                    .line_of(span.start)
+                    .saturating_sub(CONTEXT_LINES)
+                    .max(1);
+                let last = (file.line_of(span.end) + CONTEXT_LINES).min(last_line);
+                (first, last)
+            })
+            .collect();
+        runs.sort_unstable();
+        let mut joined: Vec<(usize, usize)> = Vec::with_capacity(runs.len());
+        for (first, last) in runs {
+            match joined.last_mut() {
+                Some((_, end)) if first <= *end + 1 => *end = (*end).max(last),
+                _ => joined.push((first, last)),
+            }
+        }
+        let windows = joined
+            .into_iter()
+            .map(|(first, last)| {
+                let start = file.line_start(first);
+                let end = file.line_start(last + 1);
+                Window {
+                    start,
+                    first_line: first - 1,
+                    text: lone_returns_as_newlines(file.text.get(start..end).unwrap_or("")),
+                }
+            })
+            .collect();
+        Self {
+            name: file.path.clone(),
+            windows,
+        }
+    }
+}
+
+/// `text` with each lone `\r` turned into `\n`.
+fn lone_returns_as_newlines(text: &str) -> String {
+    let bytes = text.as_bytes();
+    text.char_indices()
         .map(|(i, c)| {
             if c == '\r' && bytes.get(i + 1) != Some(&b'\n') {
                 '\n'
@@ -134,8 +199,42 @@ fn named_source(file: &crate::source::SourceFile) -> NamedSource<String> {
                 c
             }
         })
-        .collect();
-    NamedSource::new(file.path.clone(), text)
+        .collect()
+}
+
+impl miette::SourceCode for Excerpt {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let end = span.offset() + span.len();
+        let window = self
+            .windows
+            .iter()
+            .find(|w| w.start <= span.offset() && end <= w.start + w.text.len())
+            .ok_or(miette::MietteError::OutOfBounds)?;
+        let local = SourceSpan::from((span.offset() - window.start, span.len()));
+        let contents =
+            window
+                .text
+                .as_str()
+                .read_span(&local, context_lines_before, context_lines_after)?;
+        let start = contents.span().offset() + window.start;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            contents.data(),
+            SourceSpan::from((start, contents.span().len())),
+            contents.line() + window.first_line,
+            contents.column(),
+            // The lines the snippet covers: miette joins two snippets when they touch.
+            contents
+                .data()
+                .iter()
+                .fold(0, |lines, &b| lines + usize::from(b == b'\n')),
+        )))
+    }
 }
 
 /// A label that cannot be a snippet, as a line of text with its place.
@@ -158,7 +257,14 @@ fn report(diagnostic: &Diagnostic, sources: &Sources) -> Report {
     let secondary: Vec<&Label> = diagnostic.secondary.iter().filter(|l| shown(l)).collect();
 
     let primary_file = primary.map(|l| l.span.file);
-    let source = primary_file.map(|id| named_source(sources.get(id)));
+    let source = primary_file.map(|id| {
+        let spans = primary
+            .into_iter()
+            .chain(secondary.iter().copied())
+            .filter(|l| l.span.file == id)
+            .map(|l| l.span);
+        Excerpt::new(sources.get(id), spans)
+    });
     let mut labels: Vec<LabeledSpan> = primary.iter().map(|l| labeled(l, true)).collect();
     let mut related = Vec::new();
     for label in secondary {
@@ -171,7 +277,7 @@ fn report(diagnostic: &Diagnostic, sources: &Sources) -> Report {
                 code: String::new(),
                 severity: miette::Severity::Advice,
                 help: None,
-                source: Some(named_source(file)),
+                source: Some(Excerpt::new(file, std::iter::once(label.span))),
                 labels: vec![labeled(label, true)],
                 related: Vec::new(),
             });

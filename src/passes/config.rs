@@ -130,11 +130,7 @@ impl Variables {
             });
         }
         entry.for_app |= spec.for_app;
-        for p in provenance {
-            if !entry.provenance.contains(p) {
-                entry.provenance.push(p.clone());
-            }
-        }
+        crate::ir::add_provenance(&mut entry.provenance, provenance);
     }
 }
 
@@ -399,9 +395,11 @@ fn jwt_secret(input: &Input<'_>, group: &str, vars: &mut Variables) {
     let context = &input.specs.context;
     let mut consider =
         |assertion: Option<&str>, field: &str, value: &crate::source::Located<String>| {
+            // One split of the text serves every phrase.
+            let words = words::split(&value.value);
             let found = JWT_PHRASES
                 .iter()
-                .any(|phrase| words::find(&words::split(&value.value), phrase).is_some());
+                .any(|phrase| words::find(&words, phrase).is_some());
             if found {
                 provenance.push(Provenance {
                     rule: "secret.jwt".to_owned(),

@@ -52,7 +52,7 @@ pub struct Input<'a> {
 }
 
 /// The IR as the passes build it; [`Draft::finish`] turns it into an [`Ir`].
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Draft {
     /// Set by [`archetype`] and completed by [`config`].
     pub app: Option<App>,
@@ -84,21 +84,23 @@ impl Draft {
 }
 
 /// One analysis pass: reads the input, adds to the draft, reports problems.
-type Pass = fn(&Input<'_>, &mut Draft, &mut Diagnostics);
+pub type Pass = fn(&Input<'_>, &mut Draft, &mut Diagnostics);
+
+/// Every pass with its name, in the order [`run`] runs them (benchmarks time each one).
+pub const PASSES: [(&str, Pass); 7] = [
+    ("review", review::run),
+    ("archetype", archetype::run),
+    ("needs", needs::run),
+    ("config", config::run),
+    ("verification", verification::run),
+    ("services", services::run),
+    ("labels", labels::run),
+];
 
 /// Runs every pass in order.
 pub fn run(input: &Input<'_>, diagnostics: &mut Diagnostics) -> Draft {
     let mut draft = Draft::default();
-    let passes: [(&str, Pass); 7] = [
-        ("review", review::run),
-        ("archetype", archetype::run),
-        ("needs", needs::run),
-        ("config", config::run),
-        ("verification", verification::run),
-        ("services", services::run),
-        ("labels", labels::run),
-    ];
-    for (name, pass) in passes {
+    for (name, pass) in PASSES {
         let before = diagnostics.iter().count();
         pass(input, &mut draft, diagnostics);
         tracing::debug!(

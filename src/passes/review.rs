@@ -1,6 +1,6 @@
 //! Warns about assertions whose status or references make the build questionable.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet;
 
 use super::{Draft, Input};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity};
@@ -9,7 +9,7 @@ use crate::model::Status;
 /// Reports unconfirmed and denied assertions, and references to unknown ids.
 pub fn run(input: &Input<'_>, _draft: &mut Draft, diagnostics: &mut Diagnostics) {
     let specs = input.specs;
-    let ids: HashSet<&str> = specs
+    let ids: FxHashSet<&str> = specs
         .assertions
         .iter()
         .map(|a| a.id.value.as_str())

@@ -56,11 +56,7 @@ pub fn run(input: &Input<'_>, draft: &mut Draft, diagnostics: &mut Diagnostics) 
         let service = backing
             .entry(name)
             .or_insert_with(|| backing_service(need.technology, &ident));
-        for p in &need.provenance {
-            if !service.provenance.contains(p) {
-                service.provenance.push(p.clone());
-            }
-        }
+        crate::ir::add_provenance(&mut service.provenance, &need.provenance);
     }
     if let Some(clash) = backing.get(app.name.as_str()) {
         let mut d = Diagnostic::new(

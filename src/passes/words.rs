@@ -1,11 +1,14 @@
 //! Splits spec text into lower-case words with their byte ranges, so rules can match phrases
 //! without re-scanning text per rule.
 
+use std::borrow::Cow;
+
 /// One word of a text.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Word {
-    /// The word, lower case.
-    pub text: String,
+pub struct Word<'a> {
+    /// The word, lower case: borrowed from the text when it is written in lower case, as most
+    /// words are, so splitting a text allocates one list, not a string per word.
+    pub text: Cow<'a, str>,
     /// Byte offset of the word's start in the text.
     pub start: usize,
     /// Byte offset one past its end.
@@ -17,7 +20,7 @@ pub struct Word {
 
 /// The words of `text`: runs of letters and digits, lower-cased.
 #[must_use]
-pub fn split(text: &str) -> Vec<Word> {
+pub fn split(text: &str) -> Vec<Word<'_>> {
     let mut words = Vec::new();
     let mut start = None;
     let mut clause = 0;
@@ -40,18 +43,30 @@ pub fn split(text: &str) -> Vec<Word> {
     words
 }
 
-fn word(text: &str, start: usize, end: usize, clause: usize) -> Word {
+fn word(text: &str, start: usize, end: usize, clause: usize) -> Word<'_> {
     Word {
-        text: text[start..end].to_lowercase(),
+        text: lower(&text[start..end]),
         start,
         end,
         clause,
     }
 }
 
+/// `word` in lower case; most words are ASCII lower case already and are borrowed, and ASCII
+/// needs no Unicode case tables.
+fn lower(word: &str) -> Cow<'_, str> {
+    if !word.is_ascii() {
+        Cow::Owned(word.to_lowercase())
+    } else if word.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(word.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(word)
+    }
+}
+
 /// Finds `phrase` (words separated by spaces) in `words`; returns the index of its first word.
 #[must_use]
-pub fn find(words: &[Word], phrase: &str) -> Option<usize> {
+pub fn find(words: &[Word<'_>], phrase: &str) -> Option<usize> {
     let wanted: Vec<&str> = phrase.split(' ').collect();
     if wanted.is_empty() || words.len() < wanted.len() {
         return None;
@@ -83,17 +98,17 @@ const ABSENT: &[&str] = &[
 /// Whether the phrase of `len` words at `index` is negated: by one of the four words before
 /// it (`never talks to a Postgres database`), or by what follows it (`Redis is not used`).
 #[must_use]
-pub fn negated(words: &[Word], index: usize, len: usize) -> bool {
+pub fn negated(words: &[Word<'_>], index: usize, len: usize) -> bool {
     let clause = words[index].clause;
     let before = words[index.saturating_sub(4)..index]
         .iter()
-        .any(|w| w.clause == clause && NEGATIONS.contains(&w.text.as_str()));
+        .any(|w| w.clause == clause && NEGATIONS.contains(&&*w.text));
     let after: Vec<&str> = words
         .iter()
         .skip(index + len)
         .take_while(|w| w.clause == clause)
         .take(4)
-        .map(|w| w.text.as_str())
+        .map(|w| &*w.text)
         .collect();
     let absent = match after.as_slice() {
         [copula, negation, state, ..] | [copula, negation, _, state, ..]
@@ -115,7 +130,7 @@ mod tests {
     #[test]
     fn splits_on_punctuation_and_lowercases() {
         let words = split("Kafka-topic:orders.v1");
-        let texts: Vec<&str> = words.iter().map(|w| w.text.as_str()).collect();
+        let texts: Vec<&str> = words.iter().map(|w| &*w.text).collect();
         assert_eq!(texts, ["kafka", "topic", "orders", "v1"]);
         assert_eq!((words[1].start, words[1].end), (6, 11));
     }

@@ -9,14 +9,15 @@ use crate::ir::{Provenance, Technology};
 use crate::model::NeedKind;
 use crate::passes::rules::{API_NAME_STOPWORDS, API_TAGS, Field};
 use crate::passes::words::Word;
+use rustc_hash::FxHashMap;
 
 /// Names an API from the words of a text: the words just before index `end` (exclusive),
 /// back to `start`, skipping filler such as `http` and stopping at other stopwords.
-pub(super) fn api_name(words: &[Word], start: usize, end: usize) -> String {
+pub(super) fn api_name(words: &[Word<'_>], start: usize, end: usize) -> String {
     let end = end.min(words.len());
     let mut picked: Vec<&str> = Vec::new();
     for word in words[start.min(end)..end].iter().rev() {
-        let text = word.text.as_str();
+        let text = &*word.text;
         let filler = matches!(text, "http" | "https" | "rest" | "json" | "graphql" | "api");
         if filler && picked.is_empty() {
             continue;
@@ -41,18 +42,14 @@ pub(super) fn api_name(words: &[Word], start: usize, end: usize) -> String {
 pub(super) fn declared_api_name(words: &[Word]) -> String {
     let filler = |w: &&Word| {
         matches!(
-            w.text.as_str(),
+            &*w.text,
             "http" | "https" | "rest" | "json" | "graphql" | "api"
         )
     };
     let end = words.len() - words.iter().rev().take_while(filler).count();
-    let kept: Vec<&str> = words[..end].iter().map(|w| w.text.as_str()).collect();
+    let kept: Vec<&str> = words[..end].iter().map(|w| &*w.text).collect();
     if kept.is_empty() {
-        words
-            .iter()
-            .map(|w| w.text.as_str())
-            .collect::<Vec<_>>()
-            .join("-")
+        words.iter().map(|w| &*w.text).collect::<Vec<_>>().join("-")
     } else {
         kept.join("-")
     }
@@ -115,6 +112,15 @@ pub(super) fn external_apis(
             by_assertion.entry(id).or_default().push(item);
         }
     }
+    // The API hits of each item, found once: looking through every hit for each assertion
+    // would cost the number of assertions times the number of hits.
+    let mut api_hits: FxHashMap<*const Item<'_>, Vec<&Hit<'_>>> = FxHashMap::default();
+    for hit in hits.iter().filter(|h| h.rule.kind == NeedKind::ExternalApi) {
+        api_hits
+            .entry(std::ptr::from_ref(hit.item))
+            .or_default()
+            .push(hit);
+    }
     for (id, parts) in by_assertion {
         let tag = parts.iter().find(|i| {
             i.field == Field::Tag && API_TAGS.contains(&i.text.value.to_ascii_lowercase().as_str())
@@ -123,10 +129,10 @@ pub(super) fn external_apis(
             continue;
         };
         let mut found = false;
-        for hit in hits
-            .iter()
-            .filter(|h| h.rule.kind == NeedKind::ExternalApi && std::ptr::eq(h.item, *natural))
-        {
+        let natural_hits = api_hits
+            .get(&std::ptr::from_ref(*natural))
+            .map_or(&[][..], Vec::as_slice);
+        for &hit in natural_hits {
             let api_at = (hit.at..hit.at + hit.len)
                 .find(|&i| natural.words[i].text == "api" || natural.words[i].text == "service")
                 .unwrap_or(hit.at);
@@ -147,7 +153,7 @@ pub(super) fn external_apis(
             let name_words: Vec<&str> = name.split('-').collect();
             let from = (api_at.saturating_sub(4)..api_at)
                 .find(|&i| {
-                    let w = natural.words[i].text.as_str();
+                    let w = &*natural.words[i].text;
                     w == "external" || name_words.contains(&w)
                 })
                 .unwrap_or(api_at);

@@ -2,6 +2,7 @@
 //! storage and external APIs. Explicit needs from `.spec` files come first; then the rules of
 //! [`super::rules`] over boundaries, tags, actors, assertion text and dependencies.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
 mod apis;
@@ -16,13 +17,14 @@ use crate::model::{ExplicitNeed, NeedKind};
 use crate::source::{Located, Sources, Span};
 use apis::external_apis;
 use corroborate::corroborated;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// A piece of spec text a rule can fire on.
 struct Item<'a> {
     field: Field,
     assertion: Option<&'a str>,
     text: &'a Located<String>,
-    words: Vec<Word>,
+    words: Vec<Word<'a>>,
     /// Offset of the value's first character in the file, when the file holds the value
     /// verbatim (no escapes), so word spans can be exact.
     verbatim_at: Option<usize>,
@@ -142,7 +144,7 @@ fn collect_items<'a>(input: &'a Input<'a>) -> Vec<Item<'a>> {
         assertion: None,
         text: d,
         words: vec![Word {
-            text: d.value.clone(),
+            text: Cow::Borrowed(d.value.as_str()),
             start: 0,
             end: d.value.len(),
             clause: 0,
@@ -154,7 +156,8 @@ fn collect_items<'a>(input: &'a Input<'a>) -> Vec<Item<'a>> {
 
 /// Applies the whole rule table in one scan of each item's words.
 fn find_hits<'a>(items: &'a [Item<'a>]) -> Vec<Hit<'a>> {
-    let mut by_first_word: HashMap<&str, Vec<(&'static Rule, Vec<&'static str>)>> = HashMap::new();
+    let mut by_first_word: FxHashMap<&str, Vec<(&'static Rule, Vec<&'static str>)>> =
+        FxHashMap::default();
     for rule in RULES {
         for phrase in rule.phrases {
             let parts: Vec<&'static str> = if rule.fields == [Field::Dependency] {
@@ -172,7 +175,7 @@ fn find_hits<'a>(items: &'a [Item<'a>]) -> Vec<Hit<'a>> {
     for item in items {
         let mut fired: Vec<&'static str> = Vec::new();
         for (i, word) in item.words.iter().enumerate() {
-            let Some(candidates) = by_first_word.get(word.text.as_str()) else {
+            let Some(candidates) = by_first_word.get(&*word.text) else {
                 continue;
             };
             for (rule, parts) in candidates {
@@ -213,6 +216,8 @@ struct Gathered {
     key_variable: Option<String>,
     words: Vec<String>,
     provenance: Vec<Provenance>,
+    /// The provenances already in `provenance`: one need may gather thousands.
+    held: FxHashSet<Provenance>,
 }
 
 impl Needs {
@@ -228,7 +233,7 @@ impl Needs {
         if let (Some(t), None) = (technology, need.technology) {
             need.technology = Some((t, provenance.rule == "explicit"));
         }
-        if !need.provenance.contains(&provenance) {
+        if need.held.insert(provenance.clone()) {
             need.provenance.push(provenance);
         }
         need
@@ -326,7 +331,7 @@ fn explicit(declared: &[ExplicitNeed], needs: &mut Needs, diagnostics: &mut Diag
                 gathered.required |= need.required;
                 gathered.words = words::split(&name.value)
                     .into_iter()
-                    .map(|w| w.text)
+                    .map(|w| w.text.into_owned())
                     .collect();
                 gathered.url_variable = need.url_variable.as_ref().map(|v| v.value.clone());
                 gathered.key_variable = need.key_variable.as_ref().map(|v| v.value.clone());
