@@ -205,26 +205,6 @@ pub fn run(cli: &Cli) -> u8 {
         Command::Explain { app_dir, format } if in_workspace(app_dir) => {
             workspace::explain(cli, app_dir, options, *format)
         }
-        Command::Build {
-            app_dir,
-            out,
-            force,
-            check,
-            target,
-            replicas,
-            image_registry,
-        } if in_workspace(app_dir) => workspace::build(
-            cli,
-            app_dir,
-            out.as_deref().unwrap_or(app_dir),
-            WriteMode::from_flags(*check, *force),
-            options,
-            &Deployment {
-                target: (*target).into(),
-                replicas: *replicas,
-                image_registry: image_registry.clone(),
-            },
-        ),
         Command::Graph { dir, svg } => graph::run(cli, dir, svg.as_deref(), options),
         Command::Check { app_dir } => {
             let compilation = analyse(app_dir, options, None);
@@ -250,18 +230,20 @@ pub fn run(cli: &Cli) -> u8 {
             target,
             replicas,
             image_registry,
-        } => build(
-            cli,
-            app_dir,
-            out.as_deref().unwrap_or(app_dir),
-            WriteMode::from_flags(*check, *force),
-            options,
-            &Deployment {
+        } => {
+            let out = out.as_deref().unwrap_or(app_dir);
+            let mode = WriteMode::from_flags(*check, *force);
+            let deployment = Deployment {
                 target: (*target).into(),
                 replicas: *replicas,
                 image_registry: image_registry.clone(),
-            },
-        ),
+            };
+            if in_workspace(app_dir) {
+                workspace::build(cli, app_dir, out, mode, options, &deployment)
+            } else {
+                build(cli, app_dir, out, mode, options, &deployment)
+            }
+        }
         Command::Verify(args) => verify(cli, args, options),
     }
 }
