@@ -598,3 +598,56 @@ fn a_called_app_that_the_workspace_file_makes_public_publishes_its_port_too() {
     assert_eq!(published("order-notifier"), Some("3000".to_owned()));
     assert_eq!(published("storefront-api"), Some("3001".to_owned()));
 }
+
+/// Writes an app at `folder` under `root`: the cycle fixture's `ledger` app with `spec` as
+/// its specs.
+fn app_with_spec(root: &Path, folder: &str, spec: &str) {
+    let at = root.join(folder);
+    copy_dir(&fixture("workspace-cycle").join("input/ledger"), &at);
+    std::fs::write(at.join("specs/app.spec"), spec).expect("write spec");
+}
+
+fn web_app(name: &str, port: u16, extra: &str) -> String {
+    format!(
+        "app {name} {{\n  version \"1.0.0\"\n  archetype web service\n  entry \"src/index.ts\"\n  port {port}\n}}\n\nassertion F-001 \"Every request is checked against the other API first\" {{\n  type precondition\n  category behavior\n  status confirmed\n}}\n{extra}"
+    )
+}
+
+#[test]
+fn an_api_name_that_names_two_apps_is_an_error_naming_both() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let root = work.path().join("ws");
+    app_with_spec(&root, "a/api", &web_app("api", 3000, ""));
+    app_with_spec(&root, "jobs/api", &web_app("api", 4000, ""));
+    let caller = "needs api api with url API_URL, required, because F-001\n";
+    app_with_spec(&root, "web", &web_app("web", 5000, caller));
+    let ran = Specdeploy::new()
+        .args(["build", "--message-format", "json"])
+        .arg(&root)
+        .run();
+    ran.assert_code(1);
+    assert!(ran.stderr.contains("SD0006"), "{}", ran.stderr);
+    assert!(
+        ran.stderr.contains("a/api (service `api`)"),
+        "{}",
+        ran.stderr
+    );
+    assert!(
+        ran.stderr.contains("jobs/api (service `jobs-api`)"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!root.join("compose.yaml").exists());
+
+    // Named by its folder path, the call is wired to that app alone.
+    let caller = "needs api jobs-api with url API_URL, required, because F-001\n";
+    app_with_spec(&root, "web", &web_app("web", 5000, caller));
+    build(&root).assert_success();
+    let compose = std::fs::read_to_string(root.join("compose.yaml")).expect("compose");
+    assert!(compose.contains("http://jobs-api:4000"), "{compose}");
+    let caller = "needs api a-api with url API_URL, required, because F-001\n";
+    app_with_spec(&root, "web", &web_app("web", 5000, caller));
+    build(&root).assert_success();
+    let compose = std::fs::read_to_string(root.join("compose.yaml")).expect("compose");
+    assert!(compose.contains("http://api:3000"), "{compose}");
+}
