@@ -201,8 +201,7 @@ fn backing_services_are_shared_with_a_database_role_and_redis_database_per_app()
     );
     assert!(url("storefront-api", "REDIS_URL").ends_with("@redis:6379/0"));
     assert!(url("order-notifier", "REDIS_URL").ends_with("@redis:6379/1"));
-    let init =
-        std::fs::read_to_string(root.join("postgres/init-app-databases.sh")).expect("init script");
+    let init = std::fs::read_to_string(root.join("postgres-init.sh")).expect("init script");
     assert!(!init.contains("placeholder1"), "no secret in the script");
 }
 
@@ -217,7 +216,7 @@ fn the_init_script_creates_each_apps_role_and_database_on_a_real_postgres() {
         std::env::var("PATH").unwrap_or_default()
     );
     let ran = run(Command::new("bash")
-        .arg(root.join("postgres/init-app-databases.sh"))
+        .arg(root.join("postgres-init.sh"))
         .env("PATH", &path)
         .env("PGHOST", "127.0.0.1")
         .env("PGPORT", server.port().to_string())
@@ -365,8 +364,7 @@ fn an_app_whose_specs_ask_for_a_dedicated_server_gets_its_own() {
         services["orders-etl-postgres"]["environment"]["POSTGRES_USER"],
         "orders_etl"
     );
-    let init =
-        std::fs::read_to_string(root.join("postgres/init-app-databases.sh")).expect("init script");
+    let init = std::fs::read_to_string(root.join("postgres-init.sh")).expect("init script");
     assert!(!init.contains("orders_etl"), "{init}");
 }
 
@@ -650,4 +648,36 @@ fn an_api_name_that_names_two_apps_is_an_error_naming_both() {
     build(&root).assert_success();
     let compose = std::fs::read_to_string(root.join("compose.yaml")).expect("compose");
     assert!(compose.contains("http://api:3000"), "{compose}");
+}
+
+#[test]
+fn the_shared_postgres_script_never_lands_in_an_app_folder_named_postgres() {
+    let (_work, root) = copy_workspace("workspace");
+    std::fs::rename(root.join("web-service"), root.join("postgres")).expect("rename");
+    std::fs::write(
+        root.join("specdeploy-workspace.json"),
+        r#"{ "name": "shop", "apps": ["postgres", "cli-tool", "data-pipeline", "order-notifier"] }"#,
+    )
+    .expect("workspace file");
+    let before = files_under(&root.join("postgres"));
+    let ran = build(&root);
+    ran.assert_success();
+    assert!(!ran.stderr.contains("SD0701"), "{}", ran.stderr);
+    let written: Vec<String> = files_under(&root.join("postgres"))
+        .into_iter()
+        .filter(|f| !before.contains(f))
+        .collect();
+    let app_files = ["Dockerfile", ".dockerignore"];
+    assert!(
+        written.iter().all(|f| app_files.contains(&f.as_str())
+            || f.starts_with("src/")
+            || f.starts_with("k8s/")),
+        "{written:?}"
+    );
+    let compose = std::fs::read_to_string(root.join("compose.yaml")).expect("compose");
+    assert!(
+        compose.contains("./postgres-init.sh:/docker-entrypoint-initdb.d/"),
+        "{compose}"
+    );
+    assert!(root.join("postgres-init.sh").is_file());
 }
