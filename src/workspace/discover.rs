@@ -19,6 +19,10 @@ pub const WORKSPACE_FILE: &str = "specdeploy-workspace.json";
 /// How deep below the workspace folder apps are looked for when nothing lists them.
 pub const MAX_DEPTH: usize = 2;
 
+/// How deep below the folder where it stands a `**` pattern part looks: as deep as an app's
+/// own files are read.
+pub const GLOBSTAR_DEPTH: usize = 8;
+
 /// Folders never looked into for apps.
 const SKIPPED_DIRS: &[&str] = &["node_modules", ".git", "target", "dist", "coverage"];
 
@@ -257,10 +261,9 @@ fn matching(root: &Path, parts: &[&str]) -> Vec<String> {
             match *part {
                 "*" => next.extend(subfolders(&dir).into_iter().map(|n| join(&n))),
                 "**" => {
-                    let mut stack = vec![base.clone()];
-                    while let Some(at) = stack.pop() {
-                        let depth = at.split('/').filter(|p| !p.is_empty()).count();
-                        if depth >= base.split('/').count() + MAX_DEPTH {
+                    let mut stack = vec![(base.clone(), 0)];
+                    while let Some((at, depth)) = stack.pop() {
+                        if depth >= GLOBSTAR_DEPTH {
                             continue;
                         }
                         let d = if at.is_empty() {
@@ -275,7 +278,7 @@ fn matching(root: &Path, parts: &[&str]) -> Vec<String> {
                                 format!("{at}/{name}")
                             };
                             next.push(path.clone());
-                            stack.push(path);
+                            stack.push((path, depth + 1));
                         }
                     }
                 }
@@ -377,6 +380,31 @@ mod tests {
             &mut |m, _| problems.push(m),
         );
         assert_eq!(found, ["apps/api", "jobs/nightly/etl"]);
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    #[test]
+    fn a_globstar_reaches_any_depth_up_to_the_limit_and_skips_what_is_never_an_app() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        for folder in [
+            "api",
+            "a/b/c/deep",
+            "a/b/c/d/e/f/g/eight",
+            "a/b/c/d/e/f/g/h/nine",
+            "x/node_modules/dep",
+            "x/.hidden/app",
+            "x/dist/app",
+        ] {
+            app(root, folder);
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(root.join("a"), root.join("x/link")).expect("link");
+        let mut problems = Vec::new();
+        let found = expand(root, &["**".to_owned()], true, &mut |m, _| {
+            problems.push(m);
+        });
+        assert_eq!(found, ["a/b/c/d/e/f/g/eight", "a/b/c/deep", "api"]);
         assert!(problems.is_empty(), "{problems:?}");
     }
 
