@@ -681,3 +681,72 @@ fn the_shared_postgres_script_never_lands_in_an_app_folder_named_postgres() {
     );
     assert!(root.join("postgres-init.sh").is_file());
 }
+
+/// The SD0006 messages `check` reports for the workspace at `root`, and whether SD0001 was.
+fn workspace_problems(root: &Path) -> (Vec<String>, bool) {
+    let ran = Specdeploy::new()
+        .args(["check", "--message-format", "json"])
+        .arg(root)
+        .run();
+    ran.assert_code(1);
+    let all: Vec<serde_json::Value> = ran
+        .stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .collect();
+    let messages = all
+        .iter()
+        .filter(|d| d["code"] == "SD0006")
+        .map(|d| d["message"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    (messages, all.iter().any(|d| d["code"] == "SD0001"))
+}
+
+#[test]
+fn bun_workspaces_that_cannot_be_used_are_reported_not_replaced_by_a_folder_scan() {
+    let (_work, root) = two_apps_on_port_3000();
+    let cases = [
+        (
+            r#"{ "workspaces": ["a/*", "missing", "gone/"] }"#,
+            "\"missing\"",
+        ),
+        (r#"{ "workspaces": "b/*" }"#, "not a list"),
+        (r#"{ "workspaces": ["b/*", 3] }"#, "not a string"),
+        (r#"{ "workspaces": ["b/*" "#, "not valid JSON"),
+    ];
+    for (package, expected) in cases {
+        std::fs::write(root.join("package.json"), package).expect("package.json");
+        let (messages, _) = workspace_problems(&root);
+        assert!(
+            messages.iter().any(|m| m.contains(expected)),
+            "{package}: {messages:?}"
+        );
+    }
+    std::fs::write(
+        root.join("package.json"),
+        r#"{ "workspaces": ["a/*", "missing", "gone/"] }"#,
+    )
+    .expect("package.json");
+    assert_eq!(workspace_problems(&root).0.len(), 2);
+}
+
+#[test]
+fn a_list_that_selects_no_app_says_so() {
+    let (_work, root) = two_apps_on_port_3000();
+    for list in [r#"{ "apps": [] }"#, r#"{ "apps": ["!a/api"] }"#] {
+        std::fs::write(root.join("specdeploy-workspace.json"), list).expect("workspace file");
+        let (messages, no_specs) = workspace_problems(&root);
+        assert!(!no_specs, "{list}: no SD0001");
+        assert_eq!(messages.len(), 1, "{list}: {messages:?}");
+        assert!(
+            messages[0].contains("selects no app"),
+            "{list}: {messages:?}"
+        );
+    }
+    std::fs::remove_file(root.join("specdeploy-workspace.json")).expect("remove");
+    std::fs::write(root.join("package.json"), r#"{ "workspaces": [] }"#).expect("package.json");
+    let (messages, no_specs) = workspace_problems(&root);
+    assert!(!no_specs);
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(messages[0].contains("select no app"), "{messages:?}");
+}
