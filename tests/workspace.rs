@@ -750,3 +750,16 @@ fn a_list_that_selects_no_app_says_so() {
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert!(messages[0].contains("select no app"), "{messages:?}");
 }
+
+#[test]
+fn a_public_entry_that_names_no_app_is_reported() {
+    let (_work, root) = two_apps_on_port_3000();
+    std::fs::write(
+        root.join("specdeploy-workspace.json"),
+        r#"{ "apps": ["a/api", "b/api"], "public": ["b/api", "storefront-api", "nope"] }"#,
+    )
+    .expect("workspace file");
+    let (messages, _) = workspace_problems(&root);
+    assert_eq!(messages.len(), 1, "{messages:?}");
+    assert!(messages[0].contains("\"nope\""), "{messages:?}");
+}

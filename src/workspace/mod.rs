@@ -164,6 +164,7 @@ pub fn compile(
             offset,
         });
     }
+    unknown_public(&members, settings, &all, &mut diagnostics);
     if members.is_empty() && !diagnostics.has_errors() {
         diagnostics.push(
             Diagnostic::new(Code::NoSpecsFolder, "the workspace holds no app: no folder in it has a specs/ folder")
@@ -212,6 +213,42 @@ pub fn compile(
     }
     workspace.deployment = Some(deployment);
     workspace
+}
+
+/// Each `public` entry of the workspace file must name an app, by folder, service or name: one
+/// that names none would leave a port unpublished without a word.
+fn unknown_public(
+    members: &[Member],
+    settings: &Settings,
+    sources: &Sources,
+    diagnostics: &mut Diagnostics,
+) {
+    let file = sources
+        .iter()
+        .find(|(_, f)| f.path == discover::WORKSPACE_FILE)
+        .map(|(id, _)| id);
+    for entry in &settings.public {
+        let known = members.iter().any(|m| {
+            let name = m.compilation.ir.as_ref().map(|ir| ir.app.name.as_str());
+            *entry == m.service || *entry == m.folder || Some(entry.as_str()) == name
+        });
+        if known || members.is_empty() {
+            continue;
+        }
+        let listed: Vec<&str> = members.iter().map(|m| m.folder.as_str()).collect();
+        let d = Diagnostic::new(
+            Code::InvalidWorkspace,
+            format!("`public` names {entry:?}, which is no app of the workspace"),
+        );
+        let d = match file {
+            Some(id) => d.at(Span::file_start(id), "in this file"),
+            None => d,
+        };
+        diagnostics.push(d.help(format!(
+            "name an app by its folder, service or name; the apps are {}",
+            listed.join(", ")
+        )));
+    }
 }
 
 fn deploy(workspace: &Workspace, settings: &Settings) -> merge::Deployment {
