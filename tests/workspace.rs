@@ -120,6 +120,22 @@ fn a_cycle_between_apps_is_reported_through_the_assertions_that_made_it() {
 }
 
 #[test]
+fn the_graph_of_a_cycle_is_printed_with_the_cycle_in_red() {
+    let (_work, root) = copy_workspace("workspace-cycle");
+    let ran = Specdeploy::new().arg("graph").arg(&root).run();
+    ran.assert_code(1);
+    assert!(ran.stderr.contains("SD0612"), "{}", ran.stderr);
+    snapshots("workspace-cycle", || {
+        insta::assert_snapshot!("graph.dot", ran.stdout);
+    });
+    let red = ran
+        .stdout
+        .lines()
+        .filter(|l| l.contains("-> ") && l.contains("#c62828"));
+    assert_eq!(red.count(), 2, "{}", ran.stdout);
+}
+
+#[test]
 fn compose_accepts_the_workspace_project_with_the_env_template_filled_in() {
     let (_work, root) = built();
     write_filled_env(&root);

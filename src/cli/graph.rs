@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use super::{Cli, io_error, print_stdout, workspace as ws};
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::emit::{Artifact, HEADER, Root, marker};
 use crate::passes::Options;
 use crate::workspace::{discover, dot};
@@ -116,6 +116,16 @@ pub(super) fn run(cli: &Cli, dir: &Path, svg_file: Option<&Path>, options: Optio
         }
     }
     let code = ws::finish(cli, &workspace, || print_stdout(&text));
+    // A cycle between apps is best understood by looking at it: the graph is printed with
+    // the cycle in red, and the exit code still says the workspace cannot be deployed.
+    let only_cycles = workspace
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .all(|d| d.code == Code::AppCycle);
+    if workspace.diagnostics.has_errors() && only_cycles {
+        print_stdout(&text);
+    }
     let (Some(file), Some(contents)) = (svg_file, drawn) else {
         return code;
     };

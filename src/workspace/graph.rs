@@ -171,6 +171,8 @@ pub struct Graph {
     pub calls: Vec<Call>,
     /// Members in start order: every app after those it calls; ties in folder order.
     pub start_order: Vec<usize>,
+    /// The edges that lie on a cycle between apps, for the picture to show.
+    pub cycle_edges: BTreeSet<petgraph::graph::EdgeIndex>,
 }
 
 impl Graph {
@@ -459,6 +461,7 @@ pub fn build(members: &[MemberView<'_>], diagnostics: &mut Diagnostics) -> Graph
     }
 
     if report_cycles(&g, diagnostics) {
+        g.cycle_edges = cycle_edges(&g);
         return g;
     }
     g.start_order = start_order(&g, members.len());
@@ -545,6 +548,27 @@ fn report_cycles(g: &Graph, diagnostics: &mut Diagnostics) -> bool {
         ));
     }
     found
+}
+
+/// Every edge between two nodes of one strongly connected component: each lies on a cycle.
+fn cycle_edges(g: &Graph) -> BTreeSet<petgraph::graph::EdgeIndex> {
+    let mut component_of = BTreeMap::new();
+    for (i, component) in tarjan_scc(&g.graph).into_iter().enumerate() {
+        if component.len() > 1 {
+            for n in component {
+                component_of.insert(n, i);
+            }
+        }
+    }
+    g.graph
+        .edge_references()
+        .filter(|e| {
+            component_of
+                .get(&e.source())
+                .is_some_and(|c| component_of.get(&e.target()) == Some(c))
+        })
+        .map(|e| e.id())
+        .collect()
 }
 
 type Hop = (NodeIndex, NodeIndex, petgraph::graph::EdgeIndex);
