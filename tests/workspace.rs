@@ -779,3 +779,39 @@ fn a_public_entry_that_names_no_app_is_reported() {
     assert_eq!(messages.len(), 1, "{messages:?}");
     assert!(messages[0].contains("\"nope\""), "{messages:?}");
 }
+
+#[test]
+fn the_graph_is_not_drawn_into_a_folder_that_does_not_exist() {
+    let (work, root) = copy_workspace("workspace");
+    let target = work.path().join("no/such/dir/graph.svg");
+    let ran = Specdeploy::new()
+        .arg("graph")
+        .arg(&root)
+        .arg("--svg")
+        .arg(&target)
+        .run();
+    ran.assert_code(2);
+    assert!(ran.stderr.contains("does not exist"), "{ran}");
+    assert!(!work.path().join("no").exists());
+}
+
+#[test]
+fn a_dot_that_fails_without_a_word_is_reported_in_a_whole_sentence() {
+    let (work, root) = copy_workspace("workspace");
+    let ran = Specdeploy::new()
+        .args(["graph", "--message-format", "json"])
+        .arg(&root)
+        .arg("--svg")
+        .arg(work.path().join("graph.svg"))
+        .env("SPECDEPLOY_DOT", "/bin/false")
+        .run();
+    ran.assert_code(2);
+    let message = ran
+        .stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|d| d["code"] == "SD0705")
+        .and_then(|d| d["message"].as_str().map(str::to_owned))
+        .unwrap_or_default();
+    assert!(message.ends_with("and printed no reason"), "{message:?}");
+}
