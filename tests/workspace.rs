@@ -823,3 +823,27 @@ fn a_dot_that_fails_without_a_word_is_reported_in_a_whole_sentence() {
         .unwrap_or_default();
     assert!(message.ends_with("and printed no reason"), "{message:?}");
 }
+
+#[test]
+fn a_postgres_default_an_app_declares_is_not_dropped_silently_on_the_shared_server() {
+    let (_work, root) = copy_workspace("workspace");
+    std::fs::write(
+        root.join("web-service/specs/settings.spec"),
+        "config POSTGRES_USER default \"bob\"\n",
+    )
+    .expect("spec");
+    let ran = Specdeploy::new()
+        .args(["check", "--message-format", "json"])
+        .arg(&root)
+        .run();
+    ran.assert_success();
+    let warning = ran
+        .stderr
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|d| d["code"] == "SD0613")
+        .unwrap_or_else(|| panic!("no SD0613 in {}", ran.stderr));
+    let message = warning["message"].as_str().unwrap_or_default();
+    assert!(message.contains("POSTGRES_USER"), "{message}");
+    assert!(message.contains("\"bob\""), "{message}");
+}

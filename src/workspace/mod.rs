@@ -184,6 +184,7 @@ pub fn compile(
         })
         .collect();
     let graph = graph::build(&views, &mut diagnostics);
+    replaced_settings(&members, &graph, &mut diagnostics);
     tracing::debug!(
         apps = members.len(),
         nodes = graph.graph.node_count(),
@@ -213,6 +214,49 @@ pub fn compile(
     }
     workspace.deployment = Some(deployment);
     workspace
+}
+
+/// The role, database and password of an app on the shared PostgreSQL are the workspace's: a
+/// default the app's specs give them is not used, and is said so (`SD0613`).
+fn replaced_settings(members: &[Member], graph: &graph::Graph, diagnostics: &mut Diagnostics) {
+    for (i, m) in members.iter().enumerate() {
+        let shared = graph
+            .backing_of
+            .get(i)
+            .and_then(|b| b.get("postgres"))
+            .is_some_and(|name| name == "postgres");
+        if !shared {
+            continue;
+        }
+        let ident = crate::passes::config::database_identifier(&m.service);
+        for decl in &m.compilation.specs.variables {
+            let name = decl.name.value.as_str();
+            let instead = match name {
+                "POSTGRES_USER" | "POSTGRES_DB" => format!("`{ident}`"),
+                "POSTGRES_PASSWORD" => format!("${}", merge::scoped(&m.service, name)),
+                _ => continue,
+            };
+            let Some(default) = &decl.default else {
+                continue;
+            };
+            let span = Span::new(
+                FileId(default.span.file.0 + m.offset),
+                default.span.start,
+                default.span.end,
+            );
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::SharedServerSetting,
+                    format!(
+                        "{} shares the workspace's PostgreSQL, so its {name} is {instead}, not the default {:?} its specs give",
+                        m.service, default.value
+                    ),
+                )
+                .at(span, "not used on the shared server")
+                .help("drop the default; to keep it, give the app a PostgreSQL of its own (say `dedicated` or `own server` in the assertion behind its database need)"),
+            );
+        }
+    }
 }
 
 /// Each `public` entry of the workspace file must name an app, by folder, service or name: one
