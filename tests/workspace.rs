@@ -847,3 +847,20 @@ fn a_postgres_default_an_app_declares_is_not_dropped_silently_on_the_shared_serv
     assert!(message.contains("POSTGRES_USER"), "{message}");
     assert!(message.contains("\"bob\""), "{message}");
 }
+
+#[test]
+fn the_per_app_explanation_says_the_workspace_sets_the_url_of_a_called_app() {
+    let (_work, root) = copy_workspace("workspace");
+    let ran = Specdeploy::new().arg("explain").arg(&root).run();
+    ran.assert_success();
+    let section = ran
+        .stdout
+        .split("\n=== ")
+        .find(|s| s.starts_with("order-notifier "))
+        .unwrap_or_else(|| panic!("no order-notifier section in {}", ran.stdout));
+    let line = section
+        .lines()
+        .find(|l| l.trim_start().starts_with("STOREFRONT_API_URL "))
+        .unwrap_or_else(|| panic!("no STOREFRONT_API_URL in {section}"));
+    assert!(line.contains("set by compose.yaml"), "{line}");
+}
