@@ -192,3 +192,27 @@ fn each_section_says_when_it_fires_and_how_to_fix_it() {
         }
     }
 }
+
+/// The severity and exit-code tables near the top list, as exit-code-2 errors, only codes
+/// that are errors.
+#[test]
+fn the_exit_code_tables_name_only_errors() {
+    let codes = defined();
+    let tables: Vec<&str> = DOC
+        .lines()
+        .filter(|l| l.starts_with("| error |") || l.starts_with("| 2 |"))
+        .collect();
+    assert_eq!(tables.len(), 2, "{tables:?}");
+    for line in tables {
+        for word in line.split('`').filter(|w| w.starts_with("SD")) {
+            let row = codes
+                .iter()
+                .find(|d| d.code == word)
+                .unwrap_or_else(|| panic!("{word} is not defined"));
+            assert_eq!(
+                row.severity, "error",
+                "{word} is listed as an error in `{line}`"
+            );
+        }
+    }
+}

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 use super::{Cli, io_error, print_stdout, workspace as ws};
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::emit::{Artifact, HEADER, Root, marker};
 use crate::passes::Options;
 use crate::workspace::{discover, dot};
@@ -48,10 +48,15 @@ fn svg(source: &str) -> Result<String, Box<Diagnostic>> {
         .wait_with_output()
         .map_err(|e| missing(format!("Graphviz's `{shown}` did not finish: {e}")))?;
     if !output.status.success() {
+        let said = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+        let said = if said.is_empty() {
+            " and printed no reason".to_owned()
+        } else {
+            format!(": {said}")
+        };
         return Err(missing(format!(
-            "Graphviz's `{shown}` could not draw the graph ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
+            "Graphviz's `{shown}` could not draw the graph ({}){said}",
+            output.status
         )));
     }
     String::from_utf8(output.stdout).map_err(|_| {
@@ -73,6 +78,19 @@ fn with_header(svg: &str) -> String {
 
 /// Runs `graph`.
 pub(super) fn run(cli: &Cli, dir: &Path, svg_file: Option<&Path>, options: Options) -> u8 {
+    // The drawing goes into a folder the user has: a mistyped path is refused, not created.
+    if let Some(parent) = svg_file
+        .and_then(Path::parent)
+        .filter(|p| !p.as_os_str().is_empty() && !p.is_dir())
+    {
+        return io_error(
+            cli,
+            format!(
+                "the folder {} for --svg does not exist; nothing was drawn (create it first, or choose a file in a folder that exists)",
+                parent.display()
+            ),
+        );
+    }
     let mut workspace = if discover::is_workspace(dir) {
         let reading = ws::Reading {
             deployment: None,
@@ -116,6 +134,16 @@ pub(super) fn run(cli: &Cli, dir: &Path, svg_file: Option<&Path>, options: Optio
         }
     }
     let code = ws::finish(cli, &workspace, || print_stdout(&text));
+    // A cycle between apps is best understood by looking at it: the graph is printed with
+    // the cycle in red, and the exit code still says the workspace cannot be deployed.
+    let only_cycles = workspace
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .all(|d| d.code == Code::AppCycle);
+    if workspace.diagnostics.has_errors() && only_cycles {
+        print_stdout(&text);
+    }
     let (Some(file), Some(contents)) = (svg_file, drawn) else {
         return code;
     };

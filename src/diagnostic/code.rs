@@ -99,6 +99,7 @@ codes! {
     ProseOnlyNeed = "SD0610", Note, "an assertion's text alone suggests a need, so nothing is provisioned";
     UnsupportedTechnology = "SD0611", Warning, "the specs name a technology specdeploy does not provision";
     AppCycle = "SD0612", Error, "apps of a workspace call each other in a cycle";
+    SharedServerSetting = "SD0613", Warning, "a setting an app declares for its PostgreSQL is replaced on the workspace's shared server";
 
     // Writing the artifacts.
     WouldOverwrite = "SD0701", Warning, "a file specdeploy did not write stands where an artifact goes, and is kept";

@@ -19,6 +19,10 @@ pub const WORKSPACE_FILE: &str = "specdeploy-workspace.json";
 /// How deep below the workspace folder apps are looked for when nothing lists them.
 pub const MAX_DEPTH: usize = 2;
 
+/// How deep below the folder where it stands a `**` pattern part looks: as deep as an app's
+/// own files are read.
+pub const GLOBSTAR_DEPTH: usize = 8;
+
 /// Folders never looked into for apps.
 const SKIPPED_DIRS: &[&str] = &["node_modules", ".git", "target", "dist", "coverage"];
 
@@ -58,7 +62,7 @@ pub fn is_workspace(dir: &Path) -> bool {
         return false;
     }
     dir.join(WORKSPACE_FILE).is_file()
-        || bun_patterns(dir).is_some_and(|p| !p.is_empty())
+        || bun_workspaces(dir).is_some()
         || !folders_with_specs(dir).is_empty()
 }
 
@@ -105,7 +109,17 @@ pub fn discover(root: &Path, diagnostics: &mut Diagnostics) -> Discovery {
             );
             return empty(Origin::WorkspaceFile, sources);
         };
-        let members = expand(root, &patterns, true, &mut problem);
+        let mut reported = false;
+        let members = expand(root, &patterns, true, &mut |m: String, h: &str| {
+            reported = true;
+            problem(m, h);
+        });
+        if members.is_empty() && !reported {
+            problem(
+                format!("the `apps` list of {WORKSPACE_FILE} selects no app"),
+                "list at least one app folder that holds specs/: { \"apps\": [\"api\", \"workers/*\"] }",
+            );
+        }
         return Discovery {
             origin: Origin::WorkspaceFile,
             name,
@@ -114,34 +128,79 @@ pub fn discover(root: &Path, diagnostics: &mut Diagnostics) -> Discovery {
             sources,
         };
     }
-    if let Some(patterns) = bun_patterns(root).filter(|p| !p.is_empty()) {
-        let text = std::fs::read_to_string(root.join("package.json")).unwrap_or_default();
-        let id = sources.add("package.json", text);
-        let mut problem = |message: String, help: &str| {
-            diagnostics.push(
-                Diagnostic::new(Code::InvalidWorkspace, message)
-                    .at(Span::file_start(id), "in `workspaces`")
-                    .help(help.to_owned()),
-            );
+    // A root package.json with `workspaces` decides which apps there are, as Bun does: a list
+    // that cannot be read is a problem, never a reason to look at other folders instead.
+    let Some(bun) = bun_workspaces(root) else {
+        return Discovery {
+            origin: Origin::Folders,
+            name: None,
+            public: Vec::new(),
+            members: folders_with_specs(root),
+            sources,
         };
-        let members = expand(root, &patterns, false, &mut problem);
-        if !members.is_empty() {
-            return Discovery {
-                origin: Origin::BunWorkspaces,
-                name: None,
-                public: Vec::new(),
-                members,
-                sources,
-            };
+    };
+    let id = sources.add("package.json", bun.text);
+    let reported = std::cell::Cell::new(false);
+    let mut problem = |message: String, help: &str| {
+        reported.set(true);
+        diagnostics.push(
+            Diagnostic::new(Code::InvalidWorkspace, message)
+                .at(Span::file_start(id), "in `workspaces`")
+                .help(help.to_owned()),
+        );
+    };
+    let members = match bun.patterns {
+        Err(message) => {
+            problem(
+                message,
+                "write `workspaces` as a list of folder patterns: \"workspaces\": [\"apps/*\"]",
+            );
+            Vec::new()
         }
-    }
+        Ok(patterns) => {
+            let members = expand_listed(root, &patterns, &mut problem);
+            if members.is_empty() && !reported.get() {
+                problem(
+                    "the `workspaces` of package.json select no app: no folder they name holds specs/".to_owned(),
+                    "list the app folders that hold specs/ in `workspaces`, or list the apps in specdeploy-workspace.json",
+                );
+            }
+            members
+        }
+    };
     Discovery {
-        origin: Origin::Folders,
+        origin: Origin::BunWorkspaces,
         name: None,
         public: Vec::new(),
-        members: folders_with_specs(root),
+        members,
         sources,
     }
+}
+
+/// Bun's patterns, where a plain folder that does not exist is a problem (a folder without
+/// `specs/` is passed over: Bun workspaces list libraries too).
+fn expand_listed(
+    root: &Path,
+    patterns: &[String],
+    problem: &mut impl FnMut(String, &str),
+) -> Vec<String> {
+    for pattern in patterns
+        .iter()
+        .filter(|p| !p.starts_with('!') && !p.contains('*'))
+    {
+        let trimmed = pattern.trim_start_matches("./").trim_end_matches('/');
+        if !trimmed.is_empty()
+            && !Path::new(trimmed).is_absolute()
+            && !trimmed.contains("..")
+            && !is_real_dir(&root.join(trimmed))
+        {
+            problem(
+                format!("the folder {pattern:?} listed in `workspaces` does not exist"),
+                "check the folder names; paths are relative to package.json",
+            );
+        }
+    }
+    expand(root, patterns, false, problem)
 }
 
 fn empty(origin: Origin, sources: Sources) -> Discovery {
@@ -166,13 +225,51 @@ fn strings(value: Option<&Value>) -> Vec<String> {
         .unwrap_or_default()
 }
 
-/// The `workspaces` patterns of the root `package.json` (a list, or `{ "packages": [...] }`).
-fn bun_patterns(root: &Path) -> Option<Vec<String>> {
+/// The root `package.json`'s text and its `workspaces`: a list of patterns, or
+/// `{ "packages": [...] }`; `Err` says why they cannot be read. `None` when there is no
+/// `package.json` or it has no `workspaces`.
+struct BunWorkspaces {
+    text: String,
+    patterns: Result<Vec<String>, String>,
+}
+
+fn bun_workspaces(root: &Path) -> Option<BunWorkspaces> {
     let text = std::fs::read_to_string(root.join("package.json")).ok()?;
-    let value: Value = serde_json::from_str(&text).ok()?;
+    let value: Value = match serde_json::from_str(&text) {
+        Ok(v) => v,
+        Err(e) => {
+            return Some(BunWorkspaces {
+                text,
+                patterns: Err(format!("the root package.json is not valid JSON: {e}")),
+            });
+        }
+    };
     let workspaces = value.get("workspaces")?;
     let list = workspaces.get("packages").unwrap_or(workspaces);
-    Some(strings(Some(list)))
+    let patterns = match list.as_array() {
+        Some(items) if items.iter().all(Value::is_string) => Ok(items
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_owned)
+            .collect()),
+        Some(_) => {
+            Err("`workspaces` in package.json holds an entry that is not a string".to_owned())
+        }
+        None => Err(format!(
+            "`workspaces` in package.json is not a list of folder patterns: {}",
+            short(list)
+        )),
+    };
+    Some(BunWorkspaces { text, patterns })
+}
+
+fn short(value: &Value) -> String {
+    let text = value.to_string();
+    if text.chars().count() > 40 {
+        format!("{}...", text.chars().take(40).collect::<String>())
+    } else {
+        text
+    }
 }
 
 /// The folders `patterns` name under `root`. A pattern is a relative folder path whose parts
@@ -257,10 +354,9 @@ fn matching(root: &Path, parts: &[&str]) -> Vec<String> {
             match *part {
                 "*" => next.extend(subfolders(&dir).into_iter().map(|n| join(&n))),
                 "**" => {
-                    let mut stack = vec![base.clone()];
-                    while let Some(at) = stack.pop() {
-                        let depth = at.split('/').filter(|p| !p.is_empty()).count();
-                        if depth >= base.split('/').count() + MAX_DEPTH {
+                    let mut stack = vec![(base.clone(), 0)];
+                    while let Some((at, depth)) = stack.pop() {
+                        if depth >= GLOBSTAR_DEPTH {
                             continue;
                         }
                         let d = if at.is_empty() {
@@ -275,7 +371,7 @@ fn matching(root: &Path, parts: &[&str]) -> Vec<String> {
                                 format!("{at}/{name}")
                             };
                             next.push(path.clone());
-                            stack.push(path);
+                            stack.push((path, depth + 1));
                         }
                     }
                 }
@@ -377,6 +473,31 @@ mod tests {
             &mut |m, _| problems.push(m),
         );
         assert_eq!(found, ["apps/api", "jobs/nightly/etl"]);
+        assert!(problems.is_empty(), "{problems:?}");
+    }
+
+    #[test]
+    fn a_globstar_reaches_any_depth_up_to_the_limit_and_skips_what_is_never_an_app() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        for folder in [
+            "api",
+            "a/b/c/deep",
+            "a/b/c/d/e/f/g/eight",
+            "a/b/c/d/e/f/g/h/nine",
+            "x/node_modules/dep",
+            "x/.hidden/app",
+            "x/dist/app",
+        ] {
+            app(root, folder);
+        }
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(root.join("a"), root.join("x/link")).expect("link");
+        let mut problems = Vec::new();
+        let found = expand(root, &["**".to_owned()], true, &mut |m, _| {
+            problems.push(m);
+        });
+        assert_eq!(found, ["a/b/c/d/e/f/g/eight", "a/b/c/deep", "api"]);
         assert!(problems.is_empty(), "{problems:?}");
     }
 

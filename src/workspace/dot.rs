@@ -52,7 +52,12 @@ pub fn render(name: &str, graph: &Graph, members: &[Member]) -> String {
         out,
         "  graph [rankdir=LR, fontname=\"Helvetica\", label={}, labelloc=t];",
         quoted(&format!(
-            "{name}: apps coloured by verification (green verified, red failed, grey unverified)"
+            "{name}: apps coloured by verification (green verified, red failed, grey unverified){}",
+            if graph.cycle_edges.is_empty() {
+                ""
+            } else {
+                "; red arrows call each other in a cycle"
+            }
         ))
     );
     out.push_str("  node [fontname=\"Helvetica\", style=filled];\n");
@@ -115,6 +120,9 @@ pub fn render(name: &str, graph: &Graph, members: &[Member]) -> String {
     }
     for edge in graph.graph.edge_references() {
         let style = match edge.weight().kind {
+            _ if graph.cycle_edges.contains(&edge.id()) => {
+                ", style=bold, color=\"#c62828\", fontcolor=\"#c62828\", penwidth=2"
+            }
             EdgeKind::Uses => "",
             EdgeKind::Calls => ", style=bold, color=\"#6a1b9a\"",
             EdgeKind::Reaches => ", style=dashed",

@@ -180,14 +180,35 @@ pub fn human(workspace: &Workspace) -> String {
         let _ = writeln!(out, "  none");
     }
 
-    for m in &workspace.members {
+    for (i, m) in workspace.members.iter().enumerate() {
         let Some(ir) = m.compilation.ir.as_ref() else {
             continue;
         };
         let _ = writeln!(out, "\n=== {} ({}/)\n", m.service, m.folder);
-        out.push_str(&crate::explain::human(ir, &m.sources));
+        out.push_str(&crate::explain::human(
+            &in_workspace(ir, i, workspace),
+            &m.sources,
+        ));
     }
     out
+}
+
+/// The app's IR as the workspace deploys it: the URL of an app it calls is set by
+/// `compose.yaml` on the Compose network, and the key derived for that call is dropped, so
+/// the per-app part of the explanation agrees with the workspace's.
+fn in_workspace(ir: &crate::ir::Ir, member: usize, workspace: &Workspace) -> crate::ir::Ir {
+    let mut ir = ir.clone();
+    for call in workspace.graph.calls.iter().filter(|c| c.caller == member) {
+        ir.variables
+            .retain(|v| call.derived_key.as_deref() != Some(v.name.as_str()));
+        for v in &mut ir.variables {
+            if v.name == call.url_variable {
+                v.user_supplied = false;
+                v.secret = false;
+            }
+        }
+    }
+    ir
 }
 
 #[derive(Serialize)]
@@ -229,12 +250,13 @@ pub fn json(workspace: &Workspace) -> String {
         apps: workspace
             .members
             .iter()
-            .filter_map(|m| {
-                let ir = m.compilation.ir.as_ref()?;
+            .enumerate()
+            .filter_map(|(i, m)| {
+                let ir = in_workspace(m.compilation.ir.as_ref()?, i, workspace);
                 Some(AppJson {
                     service: &m.service,
                     folder: &m.folder,
-                    explanation: serde_json::from_str(&crate::explain::json(ir, &m.sources))
+                    explanation: serde_json::from_str(&crate::explain::json(&ir, &m.sources))
                         .unwrap_or_default(),
                 })
             })

@@ -171,6 +171,8 @@ pub struct Graph {
     pub calls: Vec<Call>,
     /// Members in start order: every app after those it calls; ties in folder order.
     pub start_order: Vec<usize>,
+    /// The edges that lie on a cycle between apps, for the picture to show.
+    pub cycle_edges: BTreeSet<petgraph::graph::EdgeIndex>,
 }
 
 impl Graph {
@@ -237,6 +239,58 @@ pub fn names_app(api: &str, candidates: &[&str]) -> bool {
     };
     let api = bare(api);
     candidates.iter().any(|c| bare(c) == api)
+}
+
+/// Whether the API `api` names `other`, an app that serves HTTP on a port: by its service
+/// name, its own name, its folder's last part or its whole folder path (`jobs/api` is
+/// `jobs-api`).
+fn is_called(api: &str, other: &MemberView<'_>) -> bool {
+    let last = other.folder.rsplit('/').next().unwrap_or(other.folder);
+    let path = naming::sanitise(other.folder);
+    deploys(other).is_some_and(|o| {
+        o.app.archetype == Archetype::WebService
+            && o.app.port.is_some()
+            && names_app(api, &[other.service, &o.app.name, last, &path])
+    })
+}
+
+/// An API name that names more than one app: wiring it to either would be a guess.
+fn ambiguous_call(
+    api: &str,
+    named: &[usize],
+    members: &[MemberView<'_>],
+    causes: &[Cause],
+) -> Diagnostic {
+    let listed: Vec<String> = named
+        .iter()
+        .map(|j| {
+            let m = &members[*j];
+            format!("{} (service `{}`)", m.folder, m.service)
+        })
+        .collect();
+    let ways: Vec<String> = named
+        .iter()
+        .map(|j| {
+            let m = &members[*j];
+            format!("`{}` for {}", naming::sanitise(m.folder), m.folder)
+        })
+        .collect();
+    let message = format!(
+        "the API `{api}` names more than one app of the workspace: {}",
+        listed.join(", ")
+    );
+    let d = Diagnostic::new(Code::InvalidWorkspace, message);
+    let d = match causes.iter().find_map(|c| c.span) {
+        Some(span) => d.at(
+            span,
+            format!("`{api}` could be any of {} apps", named.len()),
+        ),
+        None => d,
+    };
+    d.help(format!(
+        "name the app by its folder path instead: {}",
+        ways.join(", ")
+    ))
 }
 
 fn cause(p: &Provenance, member: &MemberView<'_>) -> Cause {
@@ -357,16 +411,18 @@ pub fn build(members: &[MemberView<'_>], diagnostics: &mut Diagnostics) -> Graph
         };
         for need in ir.needs.iter().filter(|n| n.kind == NeedKind::ExternalApi) {
             let Some(api) = need.name() else { continue };
-            let callee = members.iter().enumerate().position(|(j, other)| {
-                let last = other.folder.rsplit('/').next().unwrap_or(other.folder);
-                j != i
-                    && deploys(other).is_some_and(|o| {
-                        o.app.archetype == Archetype::WebService
-                            && o.app.port.is_some()
-                            && names_app(api, &[other.service, &o.app.name, last])
-                    })
-            });
+            let named: Vec<usize> = members
+                .iter()
+                .enumerate()
+                .filter(|(j, other)| *j != i && is_called(api, other))
+                .map(|(j, _)| j)
+                .collect();
             let causes: Vec<Cause> = need.provenance.iter().map(|p| cause(p, m)).collect();
+            if named.len() > 1 {
+                diagnostics.push(ambiguous_call(api, &named, members, &causes));
+                continue;
+            }
+            let callee = named.first().copied();
             let (Some(j), Some(target)) = (callee, callee.and_then(|j| g.app_nodes[j])) else {
                 // An API outside the workspace: a node of its own, shared by every app that
                 // names it, so the picture shows what the deployment reaches out to.
@@ -405,6 +461,7 @@ pub fn build(members: &[MemberView<'_>], diagnostics: &mut Diagnostics) -> Graph
     }
 
     if report_cycles(&g, diagnostics) {
+        g.cycle_edges = cycle_edges(&g);
         return g;
     }
     g.start_order = start_order(&g, members.len());
@@ -491,6 +548,27 @@ fn report_cycles(g: &Graph, diagnostics: &mut Diagnostics) -> bool {
         ));
     }
     found
+}
+
+/// Every edge between two nodes of one strongly connected component: each lies on a cycle.
+fn cycle_edges(g: &Graph) -> BTreeSet<petgraph::graph::EdgeIndex> {
+    let mut component_of = BTreeMap::new();
+    for (i, component) in tarjan_scc(&g.graph).into_iter().enumerate() {
+        if component.len() > 1 {
+            for n in component {
+                component_of.insert(n, i);
+            }
+        }
+    }
+    g.graph
+        .edge_references()
+        .filter(|e| {
+            component_of
+                .get(&e.source())
+                .is_some_and(|c| component_of.get(&e.target()) == Some(c))
+        })
+        .map(|e| e.id())
+        .collect()
 }
 
 type Hop = (NodeIndex, NodeIndex, petgraph::graph::EdgeIndex);

@@ -19,8 +19,9 @@ use crate::ir::{
 use crate::passes::config::{database_identifier, service_name, variable_prefix};
 
 /// Where the generated script that creates each app's role and database goes, relative to the
-/// workspace's output folder.
-pub const POSTGRES_INIT_PATH: &str = "postgres/init-app-databases.sh";
+/// workspace's output folder: a file at the top, beside `compose.yaml`, so it can never land
+/// inside an app's folder (and its build context), whatever the apps' folders are called.
+pub const POSTGRES_INIT_PATH: &str = "postgres-init.sh";
 
 /// Redis serves this many numbered databases unless told otherwise.
 const REDIS_DEFAULT_DATABASES: usize = 16;

@@ -164,6 +164,7 @@ pub fn compile(
             offset,
         });
     }
+    unknown_public(&members, settings, &all, &mut diagnostics);
     if members.is_empty() && !diagnostics.has_errors() {
         diagnostics.push(
             Diagnostic::new(Code::NoSpecsFolder, "the workspace holds no app: no folder in it has a specs/ folder")
@@ -183,6 +184,7 @@ pub fn compile(
         })
         .collect();
     let graph = graph::build(&views, &mut diagnostics);
+    replaced_settings(&members, &graph, &mut diagnostics);
     tracing::debug!(
         apps = members.len(),
         nodes = graph.graph.node_count(),
@@ -212,6 +214,85 @@ pub fn compile(
     }
     workspace.deployment = Some(deployment);
     workspace
+}
+
+/// The role, database and password of an app on the shared PostgreSQL are the workspace's: a
+/// default the app's specs give them is not used, and is said so (`SD0613`).
+fn replaced_settings(members: &[Member], graph: &graph::Graph, diagnostics: &mut Diagnostics) {
+    for (i, m) in members.iter().enumerate() {
+        let shared = graph
+            .backing_of
+            .get(i)
+            .and_then(|b| b.get("postgres"))
+            .is_some_and(|name| name == "postgres");
+        if !shared {
+            continue;
+        }
+        let ident = crate::passes::config::database_identifier(&m.service);
+        for decl in &m.compilation.specs.variables {
+            let name = decl.name.value.as_str();
+            let instead = match name {
+                "POSTGRES_USER" | "POSTGRES_DB" => format!("`{ident}`"),
+                "POSTGRES_PASSWORD" => format!("${}", merge::scoped(&m.service, name)),
+                _ => continue,
+            };
+            let Some(default) = &decl.default else {
+                continue;
+            };
+            let span = Span::new(
+                FileId(default.span.file.0 + m.offset),
+                default.span.start,
+                default.span.end,
+            );
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::SharedServerSetting,
+                    format!(
+                        "{} shares the workspace's PostgreSQL, so its {name} is {instead}, not the default {:?} its specs give",
+                        m.service, default.value
+                    ),
+                )
+                .at(span, "not used on the shared server")
+                .help("drop the default; to keep it, give the app a PostgreSQL of its own (say `dedicated` or `own server` in the assertion behind its database need)"),
+            );
+        }
+    }
+}
+
+/// Each `public` entry of the workspace file must name an app, by folder, service or name: one
+/// that names none would leave a port unpublished without a word.
+fn unknown_public(
+    members: &[Member],
+    settings: &Settings,
+    sources: &Sources,
+    diagnostics: &mut Diagnostics,
+) {
+    let file = sources
+        .iter()
+        .find(|(_, f)| f.path == discover::WORKSPACE_FILE)
+        .map(|(id, _)| id);
+    for entry in &settings.public {
+        let known = members.iter().any(|m| {
+            let name = m.compilation.ir.as_ref().map(|ir| ir.app.name.as_str());
+            *entry == m.service || *entry == m.folder || Some(entry.as_str()) == name
+        });
+        if known || members.is_empty() {
+            continue;
+        }
+        let listed: Vec<&str> = members.iter().map(|m| m.folder.as_str()).collect();
+        let d = Diagnostic::new(
+            Code::InvalidWorkspace,
+            format!("`public` names {entry:?}, which is no app of the workspace"),
+        );
+        let d = match file {
+            Some(id) => d.at(Span::file_start(id), "in this file"),
+            None => d,
+        };
+        diagnostics.push(d.help(format!(
+            "name an app by its folder, service or name; the apps are {}",
+            listed.join(", ")
+        )));
+    }
 }
 
 fn deploy(workspace: &Workspace, settings: &Settings) -> merge::Deployment {

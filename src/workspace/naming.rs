@@ -71,7 +71,8 @@ pub fn numbered(base: &str, taken: &BTreeSet<String>) -> String {
 }
 
 /// Host ports for the apps that publish one, in the order given: the container port when no
-/// earlier app took it, else the next free port above it.
+/// earlier app took it, else the next free port above it, else (near 65535) the nearest free
+/// port below it; never a port wrapped round to the bottom of the range.
 #[must_use]
 pub fn host_ports(wanted: &[Option<u16>]) -> Vec<Option<u16>> {
     let mut taken = BTreeSet::new();
@@ -80,7 +81,7 @@ pub fn host_ports(wanted: &[Option<u16>]) -> Vec<Option<u16>> {
         .map(|want| {
             let want = (*want)?;
             let port = (want..=u16::MAX)
-                .chain(1024..want)
+                .chain((1..want).rev())
                 .find(|p| !taken.contains(p))?;
             taken.insert(port);
             Some(port)
@@ -120,6 +121,14 @@ mod tests {
         assert_eq!(
             host_ports(&[Some(3000), None, Some(3000), Some(3001)]),
             [Some(3000), None, Some(3001), Some(3002)]
+        );
+    }
+
+    #[test]
+    fn a_port_at_the_top_of_the_range_looks_below_and_never_wraps() {
+        assert_eq!(
+            host_ports(&[Some(65535), Some(65535), Some(65534)]),
+            [Some(65535), Some(65534), Some(65533)]
         );
     }
 }
