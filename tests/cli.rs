@@ -13,7 +13,7 @@ fn fixture(case: &str) -> (tempfile::TempDir, PathBuf) {
 
 fn snapshot_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
-    for entry in walk(dir) {
+    for entry in support::files_under(dir) {
         let bytes = std::fs::read(&entry).expect("read");
         files.push((
             entry
@@ -26,19 +26,6 @@ fn snapshot_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
     }
     files.sort();
     files
-}
-
-fn walk(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).expect("read dir") {
-        let path = entry.expect("entry").path();
-        if path.is_dir() {
-            out.extend(walk(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
 }
 
 #[test]

@@ -2,42 +2,15 @@
 //! expected diagnostics and artifacts are insta snapshots in `expected/`. Each case runs the
 //! real binary as a user would.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use support::{copy_dir, relative_files};
+
 fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create folder");
-    for entry in std::fs::read_dir(from).expect("read folder") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("file type").is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy file");
-        }
-    }
-}
-
-fn files_under(root: &Path) -> Vec<String> {
-    let mut files = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read folder") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let relative = path.strip_prefix(root).expect("under root");
-                files.push(relative.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    files.sort();
-    files
 }
 
 fn run_case(case: &str) {
@@ -74,7 +47,7 @@ fn run_case(case: &str) {
     settings.bind(|| {
         insta::assert_snapshot!("diagnostics", report);
         let mut written: Vec<(String, PathBuf)> = if out.exists() {
-            files_under(&out)
+            relative_files(&out)
                 .into_iter()
                 .map(|f| (f.clone(), out.join(f)))
                 .collect()
@@ -83,7 +56,7 @@ fn run_case(case: &str) {
         };
         // `.dockerignore` and the health code go into the app folder, the build context.
         let input = fixtures().join(case).join("app");
-        for file in files_under(&app) {
+        for file in relative_files(&app) {
             if !input.join(&file).exists() {
                 written.push((format!("app/{file}"), app.join(&file)));
             }

@@ -2,25 +2,18 @@
 //! specdeploy (`fuzz/regressions/TARGET/`), and the fixtures the fuzzers start from, so a
 //! fixed crash stays fixed without a nightly toolchain. `scripts/fuzz.sh` runs the fuzzers.
 
+mod support;
+
 use std::path::{Path, PathBuf};
 
 fn files_under(dir: &Path, keep: &dyn Fn(&Path) -> bool) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        let Ok(entries) = std::fs::read_dir(&dir) else {
-            continue;
-        };
-        for entry in entries.map(|e| e.expect("entry").path()) {
-            if entry.is_dir() {
-                pending.push(entry);
-            } else if keep(&entry) {
-                found.push(entry);
-            }
-        }
+    if !dir.is_dir() {
+        return Vec::new();
     }
-    found.sort();
-    found
+    support::files_under(dir)
+        .into_iter()
+        .filter(|p| keep(p))
+        .collect()
 }
 
 fn root() -> &'static Path {

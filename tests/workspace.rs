@@ -11,7 +11,7 @@ use std::process::Command;
 
 use support::{
     Postgres, Specdeploy, Tool, compose_config, compose_config_json, copy_dir, filled_env,
-    hadolint, run, tool,
+    hadolint, relative_files, run, tool,
 };
 
 fn fixture(case: &str) -> PathBuf {
@@ -26,24 +26,6 @@ fn copy_workspace(case: &str) -> (tempfile::TempDir, PathBuf) {
     let root = work.path().join("ws");
     copy_dir(&fixture(case).join("input"), &root);
     (work, root)
-}
-
-fn files_under(root: &Path) -> Vec<String> {
-    let mut files = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read folder") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let relative = path.strip_prefix(root).expect("under root");
-                files.push(relative.to_string_lossy().replace('\\', "/"));
-            }
-        }
-    }
-    files.sort();
-    files
 }
 
 fn snapshots(case: &str, check: impl FnOnce()) {
@@ -91,7 +73,7 @@ fn workspace_artifacts_match_their_snapshots() {
     let input = fixture("workspace").join("input");
     snapshots("workspace", || {
         insta::assert_snapshot!("diagnostics", report(&ran, &root));
-        let written: Vec<String> = files_under(&root)
+        let written: Vec<String> = relative_files(&root)
             .into_iter()
             .filter(|f| !input.join(f).exists())
             .collect();
@@ -113,8 +95,8 @@ fn a_cycle_between_apps_is_reported_through_the_assertions_that_made_it() {
     });
     ran.assert_code(1);
     assert_eq!(
-        files_under(&root),
-        files_under(&fixture("workspace-cycle").join("input")),
+        relative_files(&root),
+        relative_files(&fixture("workspace-cycle").join("input")),
         "a build with a cycle writes nothing"
     );
 }
@@ -683,11 +665,11 @@ fn the_shared_postgres_script_never_lands_in_an_app_folder_named_postgres() {
         r#"{ "name": "shop", "apps": ["postgres", "cli-tool", "data-pipeline", "order-notifier"] }"#,
     )
     .expect("workspace file");
-    let before = files_under(&root.join("postgres"));
+    let before = relative_files(&root.join("postgres"));
     let ran = build(&root);
     ran.assert_success();
     assert!(!ran.stderr.contains("SD0701"), "{}", ran.stderr);
-    let written: Vec<String> = files_under(&root.join("postgres"))
+    let written: Vec<String> = relative_files(&root.join("postgres"))
         .into_iter()
         .filter(|f| !before.contains(f))
         .collect();

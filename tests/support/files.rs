@@ -1,7 +1,7 @@
 //! Copying test inputs around.
 
 use std::fs;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Copies the folder `from` into `to` recursively, creating `to` and any missing parents.
 /// Symbolic links are copied as links. Panics, naming the path, on any IO error.
@@ -63,6 +63,35 @@ pub fn filled_env(template: &str, skip: Option<&str>) -> String {
                 format!("{name}=placeholder1\n")
             }
             _ => format!("{line}\n"),
+        })
+        .collect()
+}
+
+/// Every file under `root`, sorted.
+pub fn files_under(root: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in fs::read_dir(&dir).expect("read folder") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// Every file under `root`, as sorted `/`-separated paths relative to it.
+pub fn relative_files(root: &Path) -> Vec<String> {
+    files_under(root)
+        .iter()
+        .map(|path| {
+            let relative = path.strip_prefix(root).expect("under root");
+            relative.to_string_lossy().replace('\\', "/")
         })
         .collect()
 }

@@ -171,23 +171,7 @@ pub fn build(variant: &Variant) -> Built {
     build_with(variant, "all")
 }
 
-/// Every file under `root`, sorted.
-pub fn files_under(root: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(dir) = stack.pop() {
-        for entry in std::fs::read_dir(&dir).expect("read folder") {
-            let path = entry.expect("entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
+pub use super::files::files_under;
 
 /// `deploy/k8s` of a build.
 pub fn k8s_dir(built: &Built) -> PathBuf {

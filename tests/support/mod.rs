@@ -23,7 +23,7 @@ pub use checks::{
     DockerfileHeredoc, DockerfileInstruction, compose_config, compose_config_json, hadolint,
     kubectl_kustomize, kubernetes_validate, parse_dockerfile,
 };
-pub use files::{copy_dir, copy_fixture, filled_env, fixture_app};
+pub use files::{copy_dir, copy_fixture, files_under, filled_env, fixture_app, relative_files};
 pub use port::{LOOPBACK, free_port};
 pub use postgres::Postgres;
 pub use redis::{RedisReply, RedisServer};
