@@ -84,10 +84,10 @@ pub fn resolve(root: &Path, relative: &str) -> Result<PathBuf, Refusal> {
     if parts.is_empty() || !parts.iter().all(plain) {
         return Err(Refusal::NotRelative);
     }
-    let Ok(base) = std::fs::canonicalize(root) else {
+    if std::fs::symlink_metadata(root).is_err() {
         // The root does not exist yet: nothing under it can be a link.
         return Ok(root.join(relative));
-    };
+    }
     let mut path = root.to_path_buf();
     for (i, part) in parts.iter().enumerate() {
         path.push(part);
@@ -99,6 +99,7 @@ pub fn resolve(root: &Path, relative: &str) -> Result<PathBuf, Refusal> {
             let Ok(target) = std::fs::canonicalize(&path) else {
                 return Err(Refusal::Dangling(path));
             };
+            let base = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
             if !target.starts_with(&base) {
                 return Err(Refusal::Escapes { link: path, target });
             }
@@ -154,7 +155,7 @@ pub fn existing(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
         return Ok(None);
     }
     let file = std::fs::File::open(path)?;
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
     file.take(crate::load::MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= crate::load::MAX_FILE_BYTES).then_some(bytes))
