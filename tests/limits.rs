@@ -33,9 +33,7 @@ fn check(app: &Path) -> Run {
 
 /// The codes of the JSON diagnostics on stderr.
 fn codes(run: &Run) -> Vec<String> {
-    run.stderr
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+    run.diagnostics()
         .filter_map(|v| v["code"].as_str().map(str::to_owned))
         .collect()
 }
@@ -63,9 +61,7 @@ fn text_that_is_not_utf8_is_reported_where_it_breaks() {
     run.assert_code(2);
     assert_reported(&run, "SD0004");
     let located: Vec<serde_json::Value> = run
-        .stderr
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .diagnostics()
         .filter(|v| v["code"] == "SD0004")
         .collect();
     assert_eq!(located.len(), 2, "{run}");

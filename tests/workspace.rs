@@ -330,9 +330,7 @@ fn a_bad_workspace_file_is_a_diagnostic() {
         .run();
     ran.assert_code(1);
     let codes: Vec<String> = ran
-        .stderr
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .diagnostics()
         .map(|d| format!("{} {}", d["code"], d["message"]))
         .filter(|d| d.contains("SD0006"))
         .collect();
@@ -537,9 +535,7 @@ fn json_diagnostics_name_each_file_from_the_workspace_folder() {
         .run();
     ran.assert_success();
     let files: std::collections::BTreeSet<String> = ran
-        .stderr
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .diagnostics()
         .filter_map(|d| d["file"].as_str().map(str::to_owned))
         .collect();
     assert!(
@@ -695,11 +691,7 @@ fn workspace_problems(root: &Path) -> (Vec<String>, bool) {
         .arg(root)
         .run();
     ran.assert_code(1);
-    let all: Vec<serde_json::Value> = ran
-        .stderr
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
-        .collect();
+    let all: Vec<serde_json::Value> = ran.diagnostics().collect();
     let messages = all
         .iter()
         .filter(|d| d["code"] == "SD0006")
@@ -797,9 +789,7 @@ fn a_dot_that_fails_without_a_word_is_reported_in_a_whole_sentence() {
         .run();
     ran.assert_code(2);
     let message = ran
-        .stderr
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .diagnostics()
         .find(|d| d["code"] == "SD0705")
         .and_then(|d| d["message"].as_str().map(str::to_owned))
         .unwrap_or_default();
@@ -820,9 +810,7 @@ fn a_postgres_default_an_app_declares_is_not_dropped_silently_on_the_shared_serv
         .run();
     ran.assert_success();
     let warning = ran
-        .stderr
-        .lines()
-        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .diagnostics()
         .find(|d| d["code"] == "SD0613")
         .unwrap_or_else(|| panic!("no SD0613 in {}", ran.stderr));
     let message = warning["message"].as_str().unwrap_or_default();

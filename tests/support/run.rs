@@ -26,6 +26,14 @@ pub struct Run {
 }
 
 impl Run {
+    /// The JSON diagnostics on stderr (`--message-format json`), one object per line; other
+    /// lines are left out.
+    pub fn diagnostics(&self) -> impl Iterator<Item = serde_json::Value> + '_ {
+        self.stderr
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+    }
+
     /// Whether the command exited with code 0.
     pub fn success(&self) -> bool {
         self.status.success()
