@@ -181,9 +181,12 @@ fn dotenv_may_refuse(value: &str) -> bool {
 }
 
 /// Whether a Dockerfile label may refuse `value`: hadolint misreads a backslash before a
-/// quote, the closing one included.
+/// quote, the closing one included, and `BuildKit` refuses a line over 64 KiB.
 fn label_may_refuse(value: &str) -> bool {
-    has_uncarriable(value) || value.ends_with('\\') || value.contains("\\\"")
+    has_uncarriable(value)
+        || value.ends_with('\\')
+        || value.contains("\\\"")
+        || value.len() > specdeploy::emit::escape::MAX_DOCKERFILE_STRING
 }
 
 /// `LOG_LEVEL` as Bun reads it from `.env` when it starts the app.

@@ -63,6 +63,13 @@ pub fn kubernetes_literal(value: &str) -> String {
     out
 }
 
+/// The longest value a Dockerfile string carries: each goes on a line of its own, and
+/// `BuildKit` refuses a line over 65,535 bytes, escaping and the key included.
+pub const MAX_DOCKERFILE_STRING: usize = 8192;
+
+// Escaping at most doubles each byte: with the key, the longest line stays under 64 KiB.
+const _: () = assert!(2 * MAX_DOCKERFILE_STRING + 256 < 65_535);
+
 /// A Dockerfile double-quoted string (for `LABEL` and `ENV`): quotes, backslashes and `$`
 /// escaped. Line breaks and other control characters cannot be carried.
 ///
@@ -73,6 +80,12 @@ pub fn dockerfile_string(what: &str, value: &str) -> Result<String, Unsafe> {
         return Err(Unsafe {
             what: what.to_owned(),
             reason: "a Dockerfile string cannot hold line breaks or other control characters",
+        });
+    }
+    if value.len() > MAX_DOCKERFILE_STRING {
+        return Err(Unsafe {
+            what: what.to_owned(),
+            reason: "a Dockerfile string here holds at most 8192 bytes: BuildKit refuses a line over 64 KiB",
         });
     }
     if value.ends_with('\\') || value.contains("\\\"") {
@@ -229,6 +242,12 @@ mod tests {
         ] {
             assert_eq!(kubernetes_expand(&kubernetes_literal(text)), text, "{text}");
         }
+    }
+
+    #[test]
+    fn dockerfile_strings_stay_within_a_line_buildkit_reads() {
+        assert!(dockerfile_string("x", &"a".repeat(MAX_DOCKERFILE_STRING)).is_ok());
+        assert!(dockerfile_string("x", &"a".repeat(MAX_DOCKERFILE_STRING + 1)).is_err());
     }
 
     #[test]
