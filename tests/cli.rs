@@ -498,15 +498,8 @@ fn a_diagnostic_on_a_very_long_line_prints_its_place_instead_of_a_snippet() {
 
 #[test]
 fn the_ignore_file_goes_to_the_build_context_whatever_out_says() {
-    let (work, app) = fixture("cli-tool");
-    let out = work.path().join("elsewhere");
-    Specdeploy::new()
-        .arg("build")
-        .arg(&app)
-        .arg("--out")
-        .arg(&out)
-        .run()
-        .assert_success();
+    let built = support::build_fixture("cli-tool", |_| {});
+    let (app, out) = (&built.app, &built.out);
     let ignore = std::fs::read_to_string(app.join(".dockerignore")).expect("in the context");
     assert!(ignore.contains("!.env.example"));
     assert!(

@@ -117,17 +117,9 @@ fn replicas_where_they_mean_nothing_are_reported() {
 #[test]
 fn the_default_target_is_compose_and_writes_no_manifests() {
     let default = build_with(&WEB, "compose");
-    let work = tempfile::tempdir().expect("temp dir");
-    let app = work.path().join("app");
-    copy_dir(&fixtures().join("web-service/app"), &app);
-    let out = work.path().join("out");
-    Specdeploy::new()
-        .arg("build")
-        .arg(&app)
-        .arg("--out")
-        .arg(&out)
-        .run()
-        .assert_success();
+    // No --target at all: the flag's default.
+    let plain = support::build_fixture("web-service", |_| {});
+    let out = plain.out;
     let listed = |root: &Path| -> Vec<(PathBuf, String)> {
         files_under(root)
             .into_iter()

@@ -213,7 +213,7 @@ fn symbolic_links_that_loop_or_leave_the_app_are_reported() {
 fn check_unprivileged(work: &Path, app: &Path) -> Run {
     let bin = work.join("specdeploy");
     std::fs::copy(Specdeploy::bin(), &bin).expect("copy the binary");
-    let mut command = if nix_is_root() {
+    let mut command = if running_as_root() {
         let mut c = std::process::Command::new("setpriv");
         c.args(["--reuid=65534", "--regid=65534", "--clear-groups"])
             .arg(&bin);
@@ -229,7 +229,7 @@ fn check_unprivileged(work: &Path, app: &Path) -> Run {
 }
 
 #[cfg(unix)]
-fn nix_is_root() -> bool {
+fn running_as_root() -> bool {
     use std::os::unix::fs::MetadataExt;
     // A file this process creates is owned by its effective user.
     let probe = tempfile::NamedTempFile::new().expect("probe file");

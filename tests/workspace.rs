@@ -454,17 +454,9 @@ fn explain_covers_every_app_and_the_shared_services() {
 
 #[test]
 fn a_single_app_is_built_exactly_as_before() {
-    let (work, app) = support::copy_fixture("web-service");
-    let out = work.path().join("out");
-    Specdeploy::new()
-        .arg("build")
-        .arg(&app)
-        .arg("--out")
-        .arg(&out)
-        .run()
-        .assert_success();
-    assert!(out.join("compose.yaml").is_file());
-    assert!(!out.join("postgres").exists());
+    let built = support::build_fixture("web-service", |_| {});
+    assert!(built.out.join("compose.yaml").is_file());
+    assert!(!built.out.join("postgres-init.sh").exists());
 }
 
 #[test]
