@@ -49,7 +49,7 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Package
         json::get(root, "version").and_then(|v| reader.string(v, "`version` in package.json"));
     let mut text_field = |key: &str| {
         json::get(root, key).and_then(|v| match v {
-            Value::StringLit(_) => reader.string(v, &format!("`{key}`")),
+            Value::StringLit(_) => reader.string(v, format_args!("`{key}`")),
             _ => None,
         })
     };
@@ -81,7 +81,7 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Package
         Some(other) => {
             reader.wrong_type(
                 other,
-                &format!("`{key}`"),
+                format_args!("`{key}`"),
                 "an object of package names and versions",
             );
             Vec::new()

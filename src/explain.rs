@@ -36,9 +36,9 @@ fn reasons<'a>(provenance: &'a [Provenance], sources: &'a Sources) -> Vec<Reason
                 (file.path.as_str(), line, column)
             });
             Reason {
-                rule: &p.rule,
+                rule: p.rule,
                 assertion: p.assertion.as_deref(),
-                field: &p.field,
+                field: p.field,
                 matched: &p.matched,
                 file: place.map(|p| p.0),
                 line: place.map(|p| p.1),

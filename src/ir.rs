@@ -4,23 +4,27 @@
 //! Every need and variable carries the [`Provenance`] that caused it, so `explain` can say
 //! why each line of every artifact exists.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
 use crate::model::{Archetype, NeedKind};
 use crate::source::Span;
 
-/// What made an inference fire: the assertion or field, the words, and the rule.
+/// What made an inference fire: the assertion or field, the words, and the rule. Cheap to
+/// clone: a need and each of its variables hold one for every assertion behind them, which
+/// at 100,000 assertions is hundreds of thousands of copies.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Provenance {
     /// Id of the rule that fired (`text.postgres`), or `explicit` for a declared need.
-    pub rule: String,
+    pub rule: &'static str,
     /// The assertion that caused it, when an assertion did.
-    pub assertion: Option<String>,
+    pub assertion: Option<Arc<str>>,
     /// The field the words were found in (`natural`, `tags`, `boundaries`,
     /// `package.json dependencies`, `need declaration`).
-    pub field: String,
+    pub field: &'static str,
     /// The words that fired.
-    pub matched: String,
+    pub matched: Arc<str>,
     /// Where the words are.
     #[serde(skip)]
     pub span: Option<Span>,

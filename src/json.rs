@@ -1,5 +1,7 @@
 //! Strict JSON with positions, shared by the manifest and `package.json` readers.
 
+use std::fmt;
+
 use jsonc_parser::ast::{Object, Value};
 use jsonc_parser::{CollectOptions, ParseOptions};
 
@@ -140,7 +142,7 @@ impl Reader<'_> {
     }
 
     /// Reports that `value` should have been `expected`.
-    pub fn wrong_type(&mut self, value: &Value<'_>, what: &str, expected: &str) {
+    pub fn wrong_type(&mut self, value: &Value<'_>, what: impl fmt::Display, expected: &str) {
         let span = self.value_span(value);
         self.diagnostics.push(
             Diagnostic::new(
@@ -153,7 +155,11 @@ impl Reader<'_> {
     }
 
     /// Reads a string, reporting any other type.
-    pub fn string(&mut self, value: &Value<'_>, what: &str) -> Option<Located<String>> {
+    pub fn string(
+        &mut self,
+        value: &Value<'_>,
+        what: impl fmt::Display,
+    ) -> Option<Located<String>> {
         match value {
             Value::StringLit(s) => Some(Located::new(s.value.to_string(), self.span(s.range))),
             other => {
@@ -164,7 +170,11 @@ impl Reader<'_> {
     }
 
     /// Reads a string or `null`; `null` gives `None` without a problem.
-    pub fn optional_string(&mut self, value: &Value<'_>, what: &str) -> Option<Located<String>> {
+    pub fn optional_string(
+        &mut self,
+        value: &Value<'_>,
+        what: impl fmt::Display,
+    ) -> Option<Located<String>> {
         match value {
             Value::NullKeyword(_) => None,
             other => self.string(other, what),
@@ -172,12 +182,12 @@ impl Reader<'_> {
     }
 
     /// Reads an array of strings, skipping (and reporting) elements of other types.
-    pub fn strings(&mut self, value: &Value<'_>, what: &str) -> Vec<Located<String>> {
+    pub fn strings(&mut self, value: &Value<'_>, what: impl fmt::Display) -> Vec<Located<String>> {
         match value {
             Value::Array(array) => array
                 .elements
                 .iter()
-                .filter_map(|e| self.string(e, &format!("each entry of {what}")))
+                .filter_map(|e| self.string(e, format_args!("each entry of {what}")))
                 .collect(),
             Value::NullKeyword(_) => Vec::new(),
             other => {

@@ -59,7 +59,7 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> SpecDoc
 fn read_context(reader: &mut Reader<'_>, root: &Object<'_>) -> ManifestContext {
     let mut list = |key: &str| {
         json::get(root, key)
-            .map(|v| reader.strings(v, &format!("`{key}`")))
+            .map(|v| reader.strings(v, format_args!("`{key}`")))
             .unwrap_or_default()
     };
     let domains = list("domains");
@@ -98,7 +98,7 @@ fn read_assertion(reader: &mut Reader<'_>, item: &Value<'_>) -> Option<Assertion
     let span = reader.span(object.range);
     let mut fields = Fields::default();
     let text = |reader: &mut Reader<'_>, key: &str| {
-        json::get(object, key).and_then(|v| reader.optional_string(v, &format!("`{key}`")))
+        json::get(object, key).and_then(|v| reader.optional_string(v, format_args!("`{key}`")))
     };
 
     fields.id = text(reader, "id").and_then(|id| check_id(reader, id, &mut fields.invalid));
@@ -133,13 +133,15 @@ fn read_assertion(reader: &mut Reader<'_>, item: &Value<'_>) -> Option<Assertion
     let constraint = text(reader, "constraint");
     let refined_from = text(reader, "refinedFrom");
 
-    let (Some(id), Some(natural), Some(kind), Some(category), Some(status)) = (
-        fields.id.clone(),
-        fields.natural.clone(),
-        fields.kind.clone(),
-        fields.category.clone(),
-        fields.status.clone(),
-    ) else {
+    let Fields {
+        id: Some(id),
+        natural: Some(natural),
+        kind: Some(kind),
+        category: Some(category),
+        status: Some(status),
+        ..
+    } = fields
+    else {
         report_missing(reader, object, &fields, span);
         return None;
     };

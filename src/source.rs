@@ -86,8 +86,8 @@ impl SourceFile {
         // A line ends at `\n`, `\r\n` or a lone `\r`.
         let bytes = text.as_bytes();
         let line_starts = std::iter::once(0)
-            .chain(bytes.iter().enumerate().filter_map(|(i, &b)| {
-                let ends = b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n'));
+            .chain(memchr::memchr2_iter(b'\n', b'\r', bytes).filter_map(|i| {
+                let ends = bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n');
                 ends.then_some(i + 1)
             }))
             .collect();

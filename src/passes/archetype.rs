@@ -103,12 +103,12 @@ pub fn run(input: &Input<'_>, draft: &mut Draft, diagnostics: &mut Diagnostics) 
     });
 }
 
-fn provenance(rule: &str, field: &str, value: &Located<String>) -> Provenance {
+fn provenance(rule: &'static str, field: &'static str, value: &Located<String>) -> Provenance {
     Provenance {
-        rule: rule.to_owned(),
+        rule,
         assertion: None,
-        field: field.to_owned(),
-        matched: value.value.clone(),
+        field,
+        matched: value.value.as_str().into(),
         span: Some(value.span),
     }
 }

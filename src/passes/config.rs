@@ -2,6 +2,7 @@
 //! services need, which are secrets, and which assertions require each.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use super::{Draft, Input};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -394,7 +395,10 @@ fn jwt_secret(input: &Input<'_>, group: &str, vars: &mut Variables) {
     let mut provenance = Vec::new();
     let context = &input.specs.context;
     let mut consider =
-        |assertion: Option<&str>, field: &str, value: &crate::source::Located<String>| {
+        |assertion: Option<&str>, field: &'static str, value: &crate::source::Located<String>| {
+            if !words::may_hold(&value.value, JWT_PHRASES) {
+                return;
+            }
             // One split of the text serves every phrase.
             let words = words::split(&value.value);
             let found = JWT_PHRASES
@@ -402,10 +406,10 @@ fn jwt_secret(input: &Input<'_>, group: &str, vars: &mut Variables) {
                 .any(|phrase| words::find(&words, phrase).is_some());
             if found {
                 provenance.push(Provenance {
-                    rule: "secret.jwt".to_owned(),
-                    assertion: assertion.map(str::to_owned),
-                    field: field.to_owned(),
-                    matched: value.value.clone(),
+                    rule: "secret.jwt",
+                    assertion: assertion.map(Arc::from),
+                    field,
+                    matched: value.value.as_str().into(),
                     span: Some(value.span),
                 });
             }
@@ -441,15 +445,14 @@ fn declared(input: &Input<'_>, group: &str, vars: &mut Variables, diagnostics: &
             .chain(decl.because.iter().map(Some))
             .filter(|a| decl.because.is_empty() || a.is_some())
             .map(|a| Provenance {
-                rule: "explicit".to_owned(),
-                assertion: a.map(|a| a.value.clone()),
+                rule: "explicit",
+                assertion: a.map(|a| a.value.as_str().into()),
                 field: if decl.secret {
                     "secret declaration"
                 } else {
                     "config declaration"
-                }
-                .to_owned(),
-                matched: decl.name.value.clone(),
+                },
+                matched: decl.name.value.as_str().into(),
                 span: Some(decl.span),
             })
             .collect();

@@ -21,11 +21,22 @@ pub struct Word<'a> {
 /// The words of `text`: runs of letters and digits, lower-cased.
 #[must_use]
 pub fn split(text: &str) -> Vec<Word<'_>> {
-    let mut words = Vec::new();
+    // Most spec text is ASCII: its bytes are classified without decoding characters, and
+    // the list is sized once for words of about six bytes.
+    let mut words = Vec::with_capacity(text.len() / 6 + 1);
     let mut start = None;
     let mut clause = 0;
-    for (i, c) in text.char_indices() {
-        match (c.is_alphanumeric(), start) {
+    let mut i = 0;
+    while let Some(&byte) = text.as_bytes().get(i) {
+        let (alphanumeric, width) = if byte.is_ascii() {
+            (byte.is_ascii_alphanumeric(), 1)
+        } else {
+            text[i..]
+                .chars()
+                .next()
+                .map_or((false, 1), |c| (c.is_alphanumeric(), c.len_utf8()))
+        };
+        match (alphanumeric, start) {
             (true, None) => start = Some(i),
             (false, Some(s)) => {
                 words.push(word(text, s, i, clause));
@@ -33,9 +44,10 @@ pub fn split(text: &str) -> Vec<Word<'_>> {
             }
             _ => {}
         }
-        if matches!(c, '.' | ';' | '!' | '?') {
+        if matches!(byte, b'.' | b';' | b'!' | b'?') {
             clause += 1;
         }
+        i += width;
     }
     if let Some(s) = start {
         words.push(word(text, s, text.len(), clause));
@@ -76,6 +88,25 @@ pub fn find(words: &[Word<'_>], phrase: &str) -> Option<usize> {
             .iter()
             .enumerate()
             .all(|(k, w)| words.get(i + k).is_some_and(|word| word.text == *w))
+    })
+}
+
+/// Whether `text` may hold one of `phrases`, a cheap test that spares splitting texts that
+/// cannot: ASCII text holds a phrase only where it holds the phrase's first word in some
+/// case. Other text may lower-case into ASCII words (the Kelvin sign becomes `k`), so it
+/// always may.
+#[must_use]
+pub fn may_hold(text: &str, phrases: &[&str]) -> bool {
+    if !text.is_ascii() {
+        return true;
+    }
+    phrases.iter().any(|phrase| {
+        let first = phrase.split(' ').next().unwrap_or_default().as_bytes();
+        first.is_empty()
+            || text
+                .as_bytes()
+                .windows(first.len())
+                .any(|w| w.eq_ignore_ascii_case(first))
     })
 }
 
@@ -149,5 +180,16 @@ mod tests {
             "never lost does not negate Kafka"
         );
         assert!(find(&words, "cache redis").is_none());
+    }
+
+    #[test]
+    fn may_hold_only_rules_out_what_split_would_not_find() {
+        let phrases = ["json web token", "jwt"];
+        assert!(may_hold("Signs a JSON Web Token", &phrases));
+        assert!(may_hold("a JWT per session", &phrases));
+        assert!(!may_hold("stores the cart in Postgres", &phrases));
+        // Not ASCII: the Kelvin sign lower-cases to `k`, so nothing is ruled out.
+        assert!(may_hold("\u{212a}afka", &["kafka"]));
+        assert_eq!(split("\u{212a}afka")[0].text, "kafka");
     }
 }

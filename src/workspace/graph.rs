@@ -209,7 +209,7 @@ pub fn wants_own_server(need: &Need, specs: &SpecSet) -> bool {
     need.provenance.iter().any(|p| {
         let text = match &p.assertion {
             Some(id) => specs.assertion(id).map(|a| a.natural.value.as_str()),
-            None if p.field == "boundaries" => Some(p.matched.as_str()),
+            None if p.field == "boundaries" => Some(&*p.matched),
             None => None,
         };
         text.is_some_and(|t| {
@@ -299,10 +299,10 @@ fn cause(p: &Provenance, member: &MemberView<'_>) -> Cause {
         (file.path.clone(), file.line_of(s.start))
     });
     Cause {
-        assertion: p.assertion.clone(),
-        field: p.field.clone(),
-        matched: p.matched.clone(),
-        rule: p.rule.clone(),
+        assertion: p.assertion.as_deref().map(str::to_owned),
+        field: p.field.to_owned(),
+        matched: p.matched.to_string(),
+        rule: p.rule.to_owned(),
         file: place.as_ref().map(|(f, _)| f.clone()),
         line: place.map(|(_, l)| l),
         span: p

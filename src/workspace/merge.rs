@@ -90,7 +90,10 @@ fn owned(service: &str, provenance: &[Provenance]) -> Vec<Provenance> {
     provenance
         .iter()
         .map(|p| Provenance {
-            assertion: p.assertion.as_ref().map(|a| format!("{a} ({service})")),
+            assertion: p
+                .assertion
+                .as_ref()
+                .map(|a| format!("{a} ({service})").into()),
             span: None,
             ..p.clone()
         })

@@ -82,10 +82,10 @@ pub(super) fn external_apis(
             continue;
         }
         let provenance = Provenance {
-            rule: "external-api.boundary".to_owned(),
+            rule: "external-api.boundary",
             assertion: None,
-            field: Field::Boundary.as_str().to_owned(),
-            matched: item.text.value.clone(),
+            field: Field::Boundary.as_str(),
+            matched: item.text.value.as_str().into(),
             span: Some(item.text.span),
         };
         let gathered = needs.add(
@@ -159,12 +159,12 @@ pub(super) fn external_apis(
                 .unwrap_or(api_at);
             let (start, end) = (natural.words[from].start, natural.words[api_at].end);
             let mut provenance = hit.provenance();
-            natural
+            provenance.matched = natural
                 .text
                 .value
                 .get(start..end)
                 .unwrap_or_default()
-                .clone_into(&mut provenance.matched);
+                .into();
             provenance.span = Some(natural.span_of(start, end));
             needs.add(
                 NeedKind::ExternalApi,
@@ -182,10 +182,10 @@ pub(super) fn external_apis(
             match (known_apis.next(), known_apis.next()) {
                 (Some((only, _)), None) => {
                     let provenance = Provenance {
-                        rule: "external-api.tag".to_owned(),
-                        assertion: Some(id.to_owned()),
-                        field: Field::Tag.as_str().to_owned(),
-                        matched: tag.text.value.clone(),
+                        rule: "external-api.tag",
+                        assertion: Some(id.into()),
+                        field: Field::Tag.as_str(),
+                        matched: tag.text.value.as_str().into(),
                         span: Some(tag.text.span),
                     };
                     let only = only.clone();

@@ -9,16 +9,7 @@ use crate::ir::Provenance;
 use crate::model::{ExplicitNeed, NeedKind};
 use crate::passes::rules::{Field, OTHER_TECHNOLOGIES};
 use crate::source::Span;
-
-/// Whether `item` names a technology of `kind` that specdeploy does not provision.
-fn names_other_technology(item: &Item<'_>, kind: NeedKind) -> Option<&'static str> {
-    item.words.iter().find_map(|w| {
-        OTHER_TECHNOLOGIES
-            .iter()
-            .find(|(word, k, _)| *k == kind && w.text == *word)
-            .map(|(_, _, name)| *name)
-    })
-}
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Keeps the hits that may make needs. Generic words in prose need a second source of the
 /// same kind; an item that names a technology specdeploy does not provision makes nothing of
@@ -33,60 +24,57 @@ pub(super) fn corroborated<'a>(
         |hit: &Hit<'_>| hit.rule.technology.is_none() && hit.item.field == Field::Natural;
     let mut unconfirmed: BTreeMap<NeedKind, Vec<Provenance>> = BTreeMap::new();
     // An assertion that names another technology of a kind anywhere (its text or its tags)
-    // makes nothing of that kind; nor does a boundary or actor that names one.
-    let vetoed: Vec<(Option<&str>, NeedKind, Span)> = items
-        .iter()
-        .flat_map(|item| {
-            OTHER_TECHNOLOGIES
+    // makes nothing of that kind; nor does a boundary or actor that names one. Each is held
+    // with the span of the first item that names it, for the report.
+    let mut by_assertion: FxHashMap<(&str, NeedKind), Span> = FxHashMap::default();
+    let mut by_item: FxHashMap<(Span, NeedKind), (Span, &'static str)> = FxHashMap::default();
+    for item in items {
+        for w in &item.words {
+            for (_, kind, name) in OTHER_TECHNOLOGIES
                 .iter()
-                .filter(|(word, _, _)| item.words.iter().any(|w| w.text == *word))
-                .map(move |(_, kind, _)| (item.assertion, *kind, item.text.span))
-        })
-        .collect();
-    let other = |hit: &Hit<'_>| {
-        vetoed.iter().any(|(assertion, kind, span)| {
-            *kind == hit.rule.kind
-                && match (assertion, hit.item.assertion) {
-                    (Some(a), Some(b)) => *a == b,
-                    _ => *span == hit.item.text.span,
+                .filter(|(word, ..)| w.text == *word)
+            {
+                let span = item.text.span;
+                by_item.entry((span, *kind)).or_insert((span, name));
+                if let Some(id) = item.assertion {
+                    by_assertion.entry((id, *kind)).or_insert(span);
                 }
-        })
+            }
+        }
+    }
+    // The span of the item that names another technology of the hit's kind, if one does.
+    let naming = |hit: &Hit<'_>| match hit.item.assertion {
+        Some(id) => by_assertion.get(&(id, hit.rule.kind)).copied(),
+        None => by_item
+            .get(&(hit.item.text.span, hit.rule.kind))
+            .map(|(span, _)| *span),
     };
-    let confirmed_kinds: Vec<NeedKind> = hits
-        .iter()
-        .filter(|h| !prose_only(h) && !other(h))
-        .map(|h| h.rule.kind)
-        .chain(declared.iter().map(|d| d.kind.value))
-        .collect();
+    let mut confirmed_kinds: FxHashSet<NeedKind> = declared.iter().map(|d| d.kind.value).collect();
+    confirmed_kinds.extend(
+        hits.iter()
+            .filter(|h| !prose_only(h) && naming(h).is_none())
+            .map(|h| h.rule.kind),
+    );
     let mut kept = Vec::new();
-    let mut reported: Vec<Span> = Vec::new();
+    let mut reported: FxHashSet<Span> = FxHashSet::default();
     for hit in hits {
-        if other(&hit) {
-            let naming = vetoed.iter().find(|(assertion, kind, span)| {
-                *kind == hit.rule.kind
-                    && (assertion.is_some() && *assertion == hit.item.assertion
-                        || *span == hit.item.text.span)
-            });
-            if let Some((_, kind, span)) = naming {
-                if !reported.contains(span) {
-                    reported.push(*span);
-                    let name = items
-                        .iter()
-                        .find(|i| i.text.span == *span)
-                        .and_then(|i| names_other_technology(i, *kind))
-                        .unwrap_or("another technology");
-                    diagnostics.push(
-                        Diagnostic::new(
-                            Code::UnsupportedTechnology,
-                            format!("{name} is named here, and specdeploy does not provision it"),
-                        )
-                        .at(*span, format!("names {name}"))
-                        .help(format!(
-                            "run {name} yourself and declare its variables (`config NAME` in a .spec file), or declare `needs {} ...` with a technology specdeploy provides",
-                            kind.as_str()
-                        )),
-                    );
-                }
+        if let Some(span) = naming(&hit) {
+            let kind = hit.rule.kind;
+            if reported.insert(span) {
+                let name = by_item
+                    .get(&(span, kind))
+                    .map_or("another technology", |(_, name)| name);
+                diagnostics.push(
+                    Diagnostic::new(
+                        Code::UnsupportedTechnology,
+                        format!("{name} is named here, and specdeploy does not provision it"),
+                    )
+                    .at(span, format!("names {name}"))
+                    .help(format!(
+                        "run {name} yourself and declare its variables (`config NAME` in a .spec file), or declare `needs {} ...` with a technology specdeploy provides",
+                        kind.as_str()
+                    )),
+                );
             }
             continue;
         }
@@ -105,7 +93,7 @@ pub(super) fn corroborated<'a>(
             .filter_map(|p| p.assertion.as_deref())
             .collect();
         ids.dedup();
-        let words = provenance.first().map_or("", |p| p.matched.as_str());
+        let words = provenance.first().map_or("", |p| &*p.matched);
         let mut d = Diagnostic::new(
             Code::ProseOnlyNeed,
             format!(

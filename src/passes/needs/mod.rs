@@ -4,6 +4,7 @@
 
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 mod apis;
 mod corroborate;
@@ -53,10 +54,10 @@ impl Hit<'_> {
     fn provenance(&self) -> Provenance {
         if self.item.field != Field::Natural {
             return Provenance {
-                rule: self.rule.id.to_owned(),
-                assertion: self.item.assertion.map(str::to_owned),
-                field: self.item.field.as_str().to_owned(),
-                matched: self.item.text.value.clone(),
+                rule: self.rule.id,
+                assertion: self.item.assertion.map(Arc::from),
+                field: self.item.field.as_str(),
+                matched: self.item.text.value.as_str().into(),
                 span: Some(self.item.text.span),
             };
         }
@@ -69,10 +70,10 @@ impl Hit<'_> {
             .get(first.start..last.end)
             .unwrap_or_default();
         Provenance {
-            rule: self.rule.id.to_owned(),
-            assertion: self.item.assertion.map(str::to_owned),
-            field: self.item.field.as_str().to_owned(),
-            matched: matched.to_owned(),
+            rule: self.rule.id,
+            assertion: self.item.assertion.map(Arc::from),
+            field: self.item.field.as_str(),
+            matched: matched.into(),
             span: Some(self.item.span_of(first.start, last.end)),
         }
     }
@@ -294,10 +295,10 @@ fn explicit(declared: &[ExplicitNeed], needs: &mut Needs, diagnostics: &mut Diag
     for need in declared {
         let kind = need.kind.value;
         let provenance = |assertion: Option<&Located<String>>| Provenance {
-            rule: "explicit".to_owned(),
-            assertion: assertion.map(|a| a.value.clone()),
-            field: "need declaration".to_owned(),
-            matched: kind.as_str().to_owned(),
+            rule: "explicit",
+            assertion: assertion.map(|a| a.value.as_str().into()),
+            field: "need declaration",
+            matched: kind.as_str().into(),
             span: Some(need.span),
         };
         let provenances: Vec<Provenance> = if need.because.is_empty() {
