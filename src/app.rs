@@ -1,9 +1,7 @@
 //! Reads the app's own `package.json`: name, version and dependencies.
 
-use jsonc_parser::ast::Value;
-
 use crate::diagnostic::{Code, Diagnostics};
-use crate::json::{self, Reader};
+use crate::json::{self, Reader, Value};
 use crate::source::{FileId, Located};
 
 /// What `package.json` says that matters for deployment.
@@ -49,7 +47,7 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Package
         json::get(root, "version").and_then(|v| reader.string(v, "`version` in package.json"));
     let mut text_field = |key: &str| {
         json::get(root, key).and_then(|v| match v {
-            Value::StringLit(_) => reader.string(v, format_args!("`{key}`")),
+            Value::String(_) => reader.string(v, format_args!("`{key}`")),
             _ => None,
         })
     };
@@ -57,9 +55,9 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Package
     let license = text_field("license").map(|l| l.value);
     let main = text_field("module").or_else(|| text_field("main"));
     let repository = match json::get(root, "repository") {
-        Some(Value::StringLit(s)) => Some(s.value.to_string()),
+        Some(Value::String(s)) => Some(s.value.to_string()),
         Some(Value::Object(o)) => match json::get(o, "url") {
-            Some(Value::StringLit(s)) => Some(s.value.to_string()),
+            Some(Value::String(s)) => Some(s.value.to_string()),
             _ => None,
         },
         _ => None,
@@ -70,13 +68,7 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Package
         Some(Value::Object(deps)) => deps
             .properties
             .iter()
-            .map(|p| {
-                let range = match &p.name {
-                    jsonc_parser::ast::ObjectPropName::String(s) => s.range,
-                    jsonc_parser::ast::ObjectPropName::Word(w) => w.range,
-                };
-                Located::new(p.name.as_str().to_owned(), reader.span(range))
-            })
+            .map(|p| Located::new(p.name.value.to_string(), reader.span(p.name.range)))
             .collect(),
         Some(other) => {
             reader.wrong_type(

@@ -2,8 +2,9 @@
 
 use std::fmt;
 
-use jsonc_parser::ast::{Object, Value};
-use jsonc_parser::{CollectOptions, ParseOptions};
+use std::borrow::Cow;
+
+use jiter::{Jiter, JiterError, JiterErrorType, JsonErrorType, Peek};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::source::{FileId, Located, Span};
@@ -11,62 +12,382 @@ use crate::source::{FileId, Located, Span};
 /// How deeply arrays and objects may nest before a file is refused.
 pub const MAX_NESTING: usize = 64;
 
-/// Parses `text` as strict JSON (no comments, no trailing commas). A syntax error is reported
-/// with `code` at its position and `None` is returned. A byte-order mark is skipped; the
-/// second value returned is its length, which [`Reader::offset`] adds back to every range.
-pub fn parse<'a>(
+/// A byte range in the JSON text (after any byte-order mark).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Range {
+    /// Offset of the first byte.
+    pub start: usize,
+    /// Offset one past the last byte.
+    pub end: usize,
+}
+
+/// A JSON value with the range it was read from.
+#[derive(Clone, Debug)]
+pub enum Value<'a> {
+    /// `null`.
+    Null(Range),
+    /// `true` or `false`.
+    Bool(bool, Range),
+    /// A number, as written.
+    Number(Str<'a>),
+    /// A string, unescaped.
+    String(Str<'a>),
+    /// An array.
+    Array(Array<'a>),
+    /// An object.
+    Object(Object<'a>),
+}
+
+/// A string or number: its text (unescaped; borrowed from the file when it holds no escape)
+/// and its range, quotes included.
+#[derive(Clone, Debug)]
+pub struct Str<'a> {
+    /// The text.
+    pub value: Cow<'a, str>,
+    /// Where it is written.
+    pub range: Range,
+}
+
+/// An array and its elements.
+#[derive(Clone, Debug)]
+pub struct Array<'a> {
+    /// The elements, in order.
+    pub elements: Vec<Value<'a>>,
+    /// From `[` to `]`.
+    pub range: Range,
+}
+
+/// An object and its properties, in file order (a key given twice appears twice).
+#[derive(Clone, Debug)]
+pub struct Object<'a> {
+    /// The properties, in order.
+    pub properties: Vec<Property<'a>>,
+    /// From `{` to `}`.
+    pub range: Range,
+}
+
+/// One `"key": value` of an object.
+#[derive(Clone, Debug)]
+pub struct Property<'a> {
+    /// The key, with its range.
+    pub name: Str<'a>,
+    /// The value.
+    pub value: Value<'a>,
+}
+
+impl Value<'_> {
+    /// Where the value is written.
+    #[must_use]
+    pub fn range(&self) -> Range {
+        match self {
+            Value::Null(range) | Value::Bool(_, range) => *range,
+            Value::Number(s) | Value::String(s) => s.range,
+            Value::Array(a) => a.range,
+            Value::Object(o) => o.range,
+        }
+    }
+}
+
+/// Why the text could not be read: what is wrong, and the offset in the JSON text where it
+/// is.
+#[derive(Debug)]
+pub struct SyntaxError {
+    message: String,
+    at: usize,
+    /// Arrays and objects nest deeper than [`MAX_NESTING`]; `at` is where the level past the
+    /// limit opens.
+    too_deep: bool,
+    /// A comma before a closing bracket; `at` is the bracket.
+    trailing_comma: bool,
+}
+
+impl From<JiterError> for SyntaxError {
+    fn from(error: JiterError) -> Self {
+        let trailing_comma = matches!(
+            error.error_type,
+            JiterErrorType::JsonError(JsonErrorType::TrailingComma)
+        );
+        Self {
+            message: if trailing_comma {
+                "trailing commas are not allowed".to_owned()
+            } else {
+                error.error_type.to_string()
+            },
+            at: error.index,
+            too_deep: false,
+            trailing_comma,
+        }
+    }
+}
+
+/// A pull reader over strict JSON text (no comments, no trailing commas): values are read
+/// one at a time in file order, so a reader can keep what it needs of a large file and let
+/// go of the rest as it goes.
+pub struct Stream<'a> {
+    jiter: Jiter<'a>,
+    text: &'a str,
+    /// How many arrays and objects are open.
+    depth: usize,
+}
+
+impl<'a> Stream<'a> {
+    fn new(text: &'a str) -> Self {
+        Self {
+            jiter: Jiter::new(text.as_bytes()),
+            text,
+            depth: 0,
+        }
+    }
+
+    /// Opens one more level of nesting, refusing one past [`MAX_NESTING`]: the readers
+    /// recurse once per level.
+    fn enter(&mut self) -> Result<(), SyntaxError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(SyntaxError {
+                message: String::new(),
+                at: self.jiter.current_index(),
+                too_deep: true,
+                trailing_comma: false,
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether the next value is an array.
+    ///
+    /// # Errors
+    /// When the text holds no value here.
+    pub fn at_array(&mut self) -> Result<bool, SyntaxError> {
+        Ok(self.jiter.peek()? == Peek::Array)
+    }
+
+    /// Reads the next value whole unless it is an object, which is left to be read with
+    /// [`Stream::object`].
+    ///
+    /// # Errors
+    /// When the text holds no valid value here.
+    pub fn value_unless_object(&mut self) -> Result<Option<Value<'a>>, SyntaxError> {
+        let peek = self.jiter.peek()?;
+        if peek == Peek::Object {
+            return Ok(None);
+        }
+        self.known(peek).map(Some)
+    }
+
+    /// Reads the next value whole.
+    ///
+    /// # Errors
+    /// When the value is not valid JSON.
+    pub fn value(&mut self) -> Result<Value<'a>, SyntaxError> {
+        let peek = self.jiter.peek()?;
+        self.known(peek)
+    }
+
+    fn known(&mut self, peek: Peek) -> Result<Value<'a>, SyntaxError> {
+        let start = self.jiter.current_index();
+        let value = match peek {
+            Peek::Null => {
+                self.jiter.known_null()?;
+                Value::Null(self.since(start))
+            }
+            Peek::True | Peek::False => {
+                let value = self.jiter.known_bool(peek)?;
+                Value::Bool(value, self.since(start))
+            }
+            Peek::String => {
+                let value = self.jiter.known_str()?;
+                let value = borrowed(self.text, value);
+                Value::String(Str {
+                    value,
+                    range: self.since(start),
+                })
+            }
+            Peek::Array => {
+                let mut elements = Vec::new();
+                let range = self.array(|stream| {
+                    elements.push(stream.value()?);
+                    Ok(())
+                })?;
+                Value::Array(Array { elements, range })
+            }
+            Peek::Object => {
+                let mut properties = Vec::new();
+                let range = self.object(|stream, name| {
+                    let value = stream.value()?;
+                    properties.push(Property { name, value });
+                    Ok(())
+                })?;
+                Value::Object(Object { properties, range })
+            }
+            _ => {
+                self.jiter.known_skip(peek)?;
+                let range = self.since(start);
+                Value::Number(Str {
+                    value: Cow::Borrowed(self.text.get(range.start..range.end).unwrap_or_default()),
+                    range,
+                })
+            }
+        };
+        Ok(value)
+    }
+
+    /// Reads the array that comes next, calling `each` where each element starts; `each`
+    /// must read the element. Returns the array's range.
+    ///
+    /// # Errors
+    /// When the text is not an array here, or is not valid JSON.
+    pub fn array(
+        &mut self,
+        mut each: impl FnMut(&mut Self) -> Result<(), SyntaxError>,
+    ) -> Result<Range, SyntaxError> {
+        let start = self.jiter.current_index();
+        self.enter()?;
+        let mut next = self.jiter.next_array()?;
+        while next.is_some() {
+            each(self)?;
+            next = self.jiter.array_step()?;
+        }
+        self.depth -= 1;
+        Ok(self.since(start))
+    }
+
+    /// Reads the object that comes next, calling `each` with each key where its value
+    /// starts; `each` must read the value. Returns the object's range.
+    ///
+    /// # Errors
+    /// When the text is not an object here, or is not valid JSON.
+    pub fn object(
+        &mut self,
+        mut each: impl FnMut(&mut Self, Str<'a>) -> Result<(), SyntaxError>,
+    ) -> Result<Range, SyntaxError> {
+        let start = self.jiter.current_index();
+        self.enter()?;
+        let mut before = start;
+        let mut key = self.jiter.next_object()?.map(|k| borrowed(self.text, k));
+        while let Some(name) = key {
+            let range = self.key_range(before);
+            each(self, Str { value: name, range })?;
+            before = self.jiter.current_index();
+            key = self.jiter.next_key()?.map(|k| borrowed(self.text, k));
+        }
+        self.depth -= 1;
+        Ok(self.since(start))
+    }
+
+    /// Checks that nothing but white space follows the last value.
+    ///
+    /// # Errors
+    /// When something does.
+    pub fn finish(mut self) -> Result<(), SyntaxError> {
+        Ok(self.jiter.finish()?)
+    }
+
+    fn since(&self, start: usize) -> Range {
+        Range {
+            start,
+            end: self.jiter.current_index(),
+        }
+    }
+
+    /// The range of the key just read: its opening quote is the first one after `before`
+    /// (only `{`, `,` and white space come between), and its closing quote the last one
+    /// before the reader, which stands just past the `:`.
+    fn key_range(&self, before: usize) -> Range {
+        let bytes = self.text.as_bytes();
+        let now = self.jiter.current_index().min(bytes.len());
+        let start = bytes[before.min(now)..now]
+            .iter()
+            .position(|&b| b == b'"')
+            .map_or(before, |i| before + i);
+        let end = bytes[start..now]
+            .iter()
+            .rposition(|&b| b == b'"')
+            .map_or(now, |i| start + i + 1);
+        Range { start, end }
+    }
+}
+
+/// `value`, borrowed from `text` when it is a slice of it (a string without escapes), and
+/// copied when the reader unescaped it into its own buffer.
+fn borrowed<'a>(text: &'a str, value: &str) -> Cow<'a, str> {
+    let offset = value.as_ptr().addr().wrapping_sub(text.as_ptr().addr());
+    match text.get(offset..offset.wrapping_add(value.len())) {
+        Some(slice) if offset <= text.len() && slice.as_ptr() == value.as_ptr() => {
+            Cow::Borrowed(slice)
+        }
+        _ => Cow::Owned(value.to_owned()),
+    }
+}
+
+/// Opens `text` as strict JSON for reading with [`Stream`] and `read`, which returns what it
+/// makes of the file. A syntax error (also one `read` meets) is reported with `code` at its
+/// position, and `None` is returned; so is an empty file. Problems `read` reports go into
+/// the [`Reader`] it is given, and reach `diagnostics` only when the whole file is valid
+/// JSON. A byte-order mark is skipped; the reader's offset adds its length back to every
+/// range.
+pub fn read<'a, T>(
     file: FileId,
     text: &'a str,
     code: Code,
     diagnostics: &mut Diagnostics,
-) -> Option<(Value<'a>, usize)> {
-    let options = ParseOptions {
-        allow_comments: false,
-        allow_loose_object_property_names: false,
-        allow_trailing_commas: false,
-        allow_missing_commas: false,
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        allow_unary_plus_numbers: false,
-        allow_bare_decimal_point_numbers: false,
-        allow_non_finite_numbers: false,
-        allow_extended_string_escapes: false,
-    };
+    read: impl FnOnce(&mut Stream<'a>, &mut Reader<'_>) -> Result<T, SyntaxError>,
+) -> Option<T> {
     let body = text.strip_prefix('\u{feff}').unwrap_or(text);
     let offset = text.len() - body.len();
-    if let Some(at) = too_deep(body) {
+    if body.trim_ascii().is_empty() {
         diagnostics.push(
-            Diagnostic::new(
-                Code::InputTooLarge,
-                format!("arrays and objects nest deeper than {MAX_NESTING} levels, the limit"),
-            )
-            .at(
-                Span::new(file, at + offset, at + offset + 1),
-                format!("level {} starts here", MAX_NESTING + 1),
-            )
-            .help(
-                "a manifest or package.json needs a few levels at most: flatten the nested values",
-            ),
+            Diagnostic::new(code, "the file is empty")
+                .at(Span::file_start(file), "no JSON value here")
+                .help("write a JSON object, or delete the file"),
         );
         return None;
     }
-    match jsonc_parser::parse_to_ast(body, &CollectOptions::default(), &options) {
-        Ok(result) => {
-            if result.value.is_none() {
-                diagnostics.push(
-                    Diagnostic::new(code, "the file is empty")
-                        .at(Span::file_start(file), "no JSON value here")
-                        .help("write a JSON object, or delete the file"),
-                );
-            }
-            result.value.map(|v| (v, offset))
+    let mut found = Diagnostics::new();
+    let mut reader = Reader {
+        file,
+        offset,
+        diagnostics: &mut found,
+    };
+    let mut stream = Stream::new(body);
+    let result = read(&mut stream, &mut reader).and_then(|value| {
+        stream.finish()?;
+        Ok(value)
+    });
+    match result {
+        Ok(value) => {
+            diagnostics.extend(found);
+            Some(value)
+        }
+        Err(error) if error.too_deep => {
+            let at = error.at + offset;
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::InputTooLarge,
+                    format!("arrays and objects nest deeper than {MAX_NESTING} levels, the limit"),
+                )
+                .at(
+                    Span::new(file, at, at + 1),
+                    format!("level {} starts here", MAX_NESTING + 1),
+                )
+                .help(
+                    "a manifest or package.json needs a few levels at most: flatten the nested values",
+                ),
+            );
+            None
         }
         Err(error) => {
-            let range = error.range();
-            let start = range.start + offset;
-            let end = (range.end + offset).max(start);
+            let mut start = (error.at + offset).min(text.len());
+            if error.trailing_comma {
+                // The error stands at the bracket that closes; the comma is what to delete.
+                let before = text.get(..start).unwrap_or_default().trim_ascii_end();
+                if before.ends_with(',') {
+                    start = before.len() - 1;
+                }
+            }
+            let end = next_boundary(text, start);
             diagnostics.push(
-                Diagnostic::new(code, format!("invalid JSON: {}", lower_first(&error.kind().to_string())))
+                Diagnostic::new(code, format!("invalid JSON: {}", error.message))
                     .at(Span::new(file, start, end), "here")
                     .help("fix the JSON syntax at this position; the file must be strict JSON (no comments or trailing commas)"),
             );
@@ -75,42 +396,25 @@ pub fn parse<'a>(
     }
 }
 
-/// The offset of the first `[` or `{` that opens a level past [`MAX_NESTING`], if any. A
-/// linear scan that skips strings, run before the recursive parser sees the text.
-fn too_deep(text: &str) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (at, byte) in text.bytes().enumerate() {
-        if in_string {
-            match byte {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match byte {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Some(at);
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    None
+/// Parses `text` as strict JSON (no comments, no trailing commas) into one [`Value`], as
+/// [`read`] does.
+pub fn parse<'a>(
+    file: FileId,
+    text: &'a str,
+    code: Code,
+    diagnostics: &mut Diagnostics,
+) -> Option<(Value<'a>, usize)> {
+    read(file, text, code, diagnostics, |stream, reader| {
+        Ok((stream.value()?, reader.offset))
+    })
 }
 
-fn lower_first(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |c| {
-        c.to_lowercase().collect::<String>() + chars.as_str()
-    })
+/// The end of the character that starts at `at` (or `at` itself at the end of the text),
+/// so an error's span covers one whole character.
+fn next_boundary(text: &str, at: usize) -> usize {
+    text.get(at..)
+        .and_then(|rest| rest.chars().next())
+        .map_or(at, |c| at + c.len_utf8())
 }
 
 /// A reader over one parsed JSON file that reports shape problems with spans.
@@ -126,7 +430,7 @@ pub struct Reader<'d> {
 impl Reader<'_> {
     /// The span of a node's range.
     #[must_use]
-    pub fn span(&self, range: jsonc_parser::common::Range) -> Span {
+    pub fn span(&self, range: Range) -> Span {
         Span::new(
             self.file,
             range.start + self.offset,
@@ -137,7 +441,6 @@ impl Reader<'_> {
     /// The span of any value.
     #[must_use]
     pub fn value_span(&self, value: &Value<'_>) -> Span {
-        use jsonc_parser::common::Ranged;
         self.span(value.range())
     }
 
@@ -161,7 +464,7 @@ impl Reader<'_> {
         what: impl fmt::Display,
     ) -> Option<Located<String>> {
         match value {
-            Value::StringLit(s) => Some(Located::new(s.value.to_string(), self.span(s.range))),
+            Value::String(s) => Some(Located::new(s.value.to_string(), self.span(s.range))),
             other => {
                 self.wrong_type(other, what, "a string");
                 None
@@ -176,7 +479,7 @@ impl Reader<'_> {
         what: impl fmt::Display,
     ) -> Option<Located<String>> {
         match value {
-            Value::NullKeyword(_) => None,
+            Value::Null(_) => None,
             other => self.string(other, what),
         }
     }
@@ -189,7 +492,7 @@ impl Reader<'_> {
                 .iter()
                 .filter_map(|e| self.string(e, format_args!("each entry of {what}")))
                 .collect(),
-            Value::NullKeyword(_) => Vec::new(),
+            Value::Null(_) => Vec::new(),
             other => {
                 self.wrong_type(other, what, "an array of strings");
                 Vec::new()
@@ -206,19 +509,16 @@ pub fn get<'o, 'a>(object: &'o Object<'a>, key: &str) -> Option<&'o Value<'a>> {
         .properties
         .iter()
         .rev()
-        .find(|p| p.name.as_str() == key)
+        .find(|p| p.name.value == key)
         .map(|p| &p.value)
 }
 
 /// Reports every key that appears twice in `object` (a warning: the last one counts).
 pub fn duplicate_keys(reader: &mut Reader<'_>, object: &Object<'_>) {
-    let mut seen: Vec<(&str, jsonc_parser::common::Range)> = Vec::new();
+    let mut seen: Vec<(&str, Range)> = Vec::new();
     for property in &object.properties {
-        let name = property.name.as_str();
-        let range = match &property.name {
-            jsonc_parser::ast::ObjectPropName::String(s) => s.range,
-            jsonc_parser::ast::ObjectPropName::Word(w) => w.range,
-        };
+        let name = &*property.name.value;
+        let range = property.name.range;
         if let Some((_, first)) = seen.iter().find(|(n, _)| *n == name) {
             let first = reader.span(*first);
             let again = reader.span(range);
@@ -241,11 +541,11 @@ pub fn duplicate_keys(reader: &mut Reader<'_>, object: &Object<'_>) {
 #[must_use]
 pub fn describe(value: &Value<'_>) -> &'static str {
     match value {
-        Value::StringLit(_) => "a string",
-        Value::NumberLit(_) => "a number",
-        Value::BooleanLit(_) => "a boolean",
+        Value::String(_) => "a string",
+        Value::Number(_) => "a number",
+        Value::Bool(..) => "a boolean",
         Value::Object(_) => "an object",
         Value::Array(_) => "an array",
-        Value::NullKeyword(_) => "null",
+        Value::Null(_) => "null",
     }
 }

@@ -5,10 +5,8 @@
 //! would change the deployment (category, status, ids). Every problem is collected with the
 //! span of the value that causes it.
 
-use jsonc_parser::ast::{Object, Value};
-
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::json::{self, Reader};
+use crate::json::{self, Array, Object, Property, Reader, Stream, SyntaxError, Value};
 use crate::model::{
     Assertion, Category, FormalSpec, KNOWN_TYPES, ManifestContext, SpecDocument, Status,
     is_valid_id, normalize_type,
@@ -20,40 +18,73 @@ const REQUIRED: [&str; 5] = ["id", "natural", "type", "category", "status"];
 
 /// Reads the manifest text of `file`.
 pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> SpecDocument {
-    let Some((root, offset)) = json::parse(file, text, Code::MalformedJson, diagnostics) else {
-        return SpecDocument::default();
-    };
-    let mut reader = Reader {
-        file,
-        offset,
-        diagnostics,
-    };
-    let Value::Object(root) = &root else {
-        reader.wrong_type(&root, "the manifest", "a JSON object");
-        return SpecDocument::default();
-    };
+    json::read(file, text, Code::MalformedJson, diagnostics, read_root).unwrap_or_default()
+}
 
-    json::duplicate_keys(&mut reader, root);
-    let context = read_context(&mut reader, root);
-    let assertions = match json::get(root, "assertions") {
-        Some(Value::Array(items)) => items
-            .elements
-            .iter()
-            .filter_map(|item| read_assertion(&mut reader, item))
-            .collect(),
-        Some(Value::NullKeyword(_)) | None => Vec::new(),
+/// Reads the manifest's root object. The assertions are read one at a time as the text is
+/// read, so only one assertion's JSON is held at once, however large the manifest.
+fn read_root(
+    stream: &mut Stream<'_>,
+    reader: &mut Reader<'_>,
+) -> Result<SpecDocument, SyntaxError> {
+    let root = stream.value_unless_object()?;
+    if let Some(root) = root {
+        reader.wrong_type(&root, "the manifest", "a JSON object");
+        return Ok(SpecDocument::default());
+    }
+    let mut properties = Vec::new();
+    // The assertions of the last `assertions` array, with the problems found in them: when
+    // the key is given twice the last one counts, and the first array's problems do not.
+    let mut last = (Vec::new(), Diagnostics::new());
+    let range = stream.object(|stream, name| {
+        if name.value != "assertions" || !stream.at_array()? {
+            let value = stream.value()?;
+            properties.push(Property { name, value });
+            return Ok(());
+        }
+        let mut assertions = Vec::new();
+        let mut found = Diagnostics::new();
+        let mut local = Reader {
+            file: reader.file,
+            offset: reader.offset,
+            diagnostics: &mut found,
+        };
+        let range = stream.array(|stream| {
+            let item = stream.value()?;
+            assertions.extend(read_assertion(&mut local, &item));
+            Ok(())
+        })?;
+        last = (assertions, found);
+        // Held empty, for the checks of duplicate keys and of which `assertions` counts.
+        let value = Value::Array(Array {
+            elements: Vec::new(),
+            range,
+        });
+        properties.push(Property { name, value });
+        Ok(())
+    })?;
+    let root = Object { properties, range };
+
+    json::duplicate_keys(reader, &root);
+    let context = read_context(reader, &root);
+    let assertions = match json::get(&root, "assertions") {
+        Some(Value::Array(_)) => {
+            reader.diagnostics.extend(last.1);
+            last.0
+        }
+        Some(Value::Null(_)) | None => Vec::new(),
         Some(other) => {
             reader.wrong_type(other, "`assertions`", "an array of assertion objects");
             Vec::new()
         }
     };
-    SpecDocument {
+    Ok(SpecDocument {
         app: None,
         context: Some(context),
         assertions,
         needs: Vec::new(),
         variables: Vec::new(),
-    }
+    })
 }
 
 fn read_context(reader: &mut Reader<'_>, root: &Object<'_>) -> ManifestContext {
@@ -186,7 +217,7 @@ fn report_missing(reader: &mut Reader<'_>, object: &Object<'_>, fields: &Fields,
             continue;
         }
         let written = json::get(object, field);
-        if written.is_some_and(|v| !matches!(v, Value::NullKeyword(_))) {
+        if written.is_some_and(|v| !matches!(v, Value::Null(_))) {
             // Present with the wrong type: that problem is already reported.
             continue;
         }
@@ -280,7 +311,7 @@ fn parse_status(reader: &mut Reader<'_>, text: &Located<String>) -> Option<Locat
 
 fn read_formal_spec(reader: &mut Reader<'_>, value: &Value<'_>) -> Option<FormalSpec> {
     let object = match value {
-        Value::NullKeyword(_) => return None,
+        Value::Null(_) => return None,
         Value::Object(object) => object,
         other => {
             reader.wrong_type(other, "`formalSpec`", "an object with `file` and `lines`");
@@ -304,11 +335,11 @@ fn read_formal_spec(reader: &mut Reader<'_>, value: &Value<'_>) -> Option<Formal
 fn read_lines(reader: &mut Reader<'_>, value: &Value<'_>) -> Option<Located<(u32, u32)>> {
     let span = reader.value_span(value);
     let range = match value {
-        Value::NullKeyword(_) => return None,
-        Value::StringLit(s) => parse_line_range(&s.value),
-        Value::NumberLit(n) => n.value.parse().ok().map(|l| (l, l)),
+        Value::Null(_) => return None,
+        Value::String(s) => parse_line_range(&s.value),
+        Value::Number(n) => n.value.parse().ok().map(|l| (l, l)),
         Value::Array(a) => match a.elements.as_slice() {
-            [Value::NumberLit(from), Value::NumberLit(to)] => {
+            [Value::Number(from), Value::Number(to)] => {
                 from.value.parse().ok().zip(to.value.parse().ok())
             }
             _ => None,

@@ -21,9 +21,16 @@ pub struct Word<'a> {
 /// The words of `text`: runs of letters and digits, lower-cased.
 #[must_use]
 pub fn split(text: &str) -> Vec<Word<'_>> {
-    // Most spec text is ASCII: its bytes are classified without decoding characters, and
-    // the list is sized once for words of about six bytes.
+    // The list is sized once, for words of about six bytes.
     let mut words = Vec::with_capacity(text.len() / 6 + 1);
+    split_into(text, &mut words);
+    words
+}
+
+/// Appends the words of `text` to `words`, as [`split`] returns them; a caller that splits
+/// many texts in turn reuses one list.
+pub fn split_into<'a>(text: &'a str, words: &mut Vec<Word<'a>>) {
+    // Most spec text is ASCII: its bytes are classified without decoding characters.
     let mut start = None;
     let mut clause = 0;
     let mut i = 0;
@@ -52,7 +59,6 @@ pub fn split(text: &str) -> Vec<Word<'_>> {
     if let Some(s) = start {
         words.push(word(text, s, text.len(), clause));
     }
-    words
 }
 
 fn word(text: &str, start: usize, end: usize, clause: usize) -> Word<'_> {
@@ -100,13 +106,20 @@ pub fn may_hold(text: &str, phrases: &[&str]) -> bool {
     if !text.is_ascii() {
         return true;
     }
+    let bytes = text.as_bytes();
     phrases.iter().any(|phrase| {
         let first = phrase.split(' ').next().unwrap_or_default().as_bytes();
-        first.is_empty()
-            || text
-                .as_bytes()
-                .windows(first.len())
-                .any(|w| w.eq_ignore_ascii_case(first))
+        let Some(&lead) = first.first() else {
+            return true;
+        };
+        // Only where the first letter stands, in either case, can the word start.
+        memchr::memchr2_iter(lead.to_ascii_lowercase(), lead.to_ascii_uppercase(), bytes).any(
+            |at| {
+                bytes
+                    .get(at..at + first.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(first))
+            },
+        )
     })
 }
 

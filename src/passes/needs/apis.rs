@@ -9,7 +9,7 @@ use crate::ir::{Provenance, Technology};
 use crate::model::NeedKind;
 use crate::passes::rules::{API_NAME_STOPWORDS, API_TAGS, Field};
 use crate::passes::words::Word;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Names an API from the words of a text: the words just before index `end` (exclusive),
 /// back to `start`, skipping filler such as `http` and stopping at other stopwords.
@@ -106,12 +106,6 @@ pub(super) fn external_apis(
 
     // Assertions: each with an API tag, or whose text says `external … API` or names a known
     // API next to the word `API`.
-    let mut by_assertion: BTreeMap<&str, Vec<&Item<'_>>> = BTreeMap::new();
-    for item in items.iter().filter(|i| i.assertion.is_some()) {
-        if let Some(id) = item.assertion {
-            by_assertion.entry(id).or_default().push(item);
-        }
-    }
     // The API hits of each item, found once: looking through every hit for each assertion
     // would cost the number of assertions times the number of hits.
     let mut api_hits: FxHashMap<*const Item<'_>, Vec<&Hit<'_>>> = FxHashMap::default();
@@ -121,10 +115,26 @@ pub(super) fn external_apis(
             .or_default()
             .push(hit);
     }
+    let api_tag = |item: &Item<'_>| {
+        item.field == Field::Tag
+            && API_TAGS
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(&item.text.value))
+    };
+    // Only the assertions with an API tag or an API hit in their text, in order of id.
+    let about_apis: FxHashSet<&str> = items
+        .iter()
+        .filter(|i| api_tag(i) || api_hits.contains_key(&std::ptr::from_ref(*i)))
+        .filter_map(|i| i.assertion)
+        .collect();
+    let mut by_assertion: BTreeMap<&str, Vec<&Item<'_>>> = BTreeMap::new();
+    for item in items {
+        if let Some(id) = item.assertion.filter(|id| about_apis.contains(id)) {
+            by_assertion.entry(id).or_default().push(item);
+        }
+    }
     for (id, parts) in by_assertion {
-        let tag = parts.iter().find(|i| {
-            i.field == Field::Tag && API_TAGS.contains(&i.text.value.to_ascii_lowercase().as_str())
-        });
+        let tag = parts.iter().find(|i| api_tag(i));
         let Some(natural) = parts.iter().find(|i| i.field == Field::Natural) else {
             continue;
         };

@@ -7,7 +7,7 @@ use super::{Hit, Item};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::Provenance;
 use crate::model::{ExplicitNeed, NeedKind};
-use crate::passes::rules::{Field, OTHER_TECHNOLOGIES};
+use crate::passes::rules::Field;
 use crate::source::Span;
 use rustc_hash::{FxHashMap, FxHashSet};
 
@@ -29,16 +29,11 @@ pub(super) fn corroborated<'a>(
     let mut by_assertion: FxHashMap<(&str, NeedKind), Span> = FxHashMap::default();
     let mut by_item: FxHashMap<(Span, NeedKind), (Span, &'static str)> = FxHashMap::default();
     for item in items {
-        for w in &item.words {
-            for (_, kind, name) in OTHER_TECHNOLOGIES
-                .iter()
-                .filter(|(word, ..)| w.text == *word)
-            {
-                let span = item.text.span;
-                by_item.entry((span, *kind)).or_insert((span, name));
-                if let Some(id) = item.assertion {
-                    by_assertion.entry((id, *kind)).or_insert(span);
-                }
+        let span = item.text.span;
+        for &(kind, name) in &item.others {
+            by_item.entry((span, kind)).or_insert((span, name));
+            if let Some(id) = item.assertion {
+                by_assertion.entry((id, kind)).or_insert(span);
             }
         }
     }

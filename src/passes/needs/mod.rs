@@ -9,7 +9,7 @@ use std::sync::Arc;
 mod apis;
 mod corroborate;
 
-use super::rules::{self, Field, RULES, Rule};
+use super::rules::{self, Field, OTHER_TECHNOLOGIES, RULES, Rule};
 use super::words::{self, Word};
 use super::{Draft, Input};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
@@ -25,7 +25,13 @@ struct Item<'a> {
     field: Field,
     assertion: Option<&'a str>,
     text: &'a Located<String>,
+    /// The words, kept only where the later steps read them: boundaries, and texts that an
+    /// external-API rule fired on. Holding the words of every text at once would cost more
+    /// memory than the specs themselves.
     words: Vec<Word<'a>>,
+    /// The technologies specdeploy does not provision that the text names, with their kind,
+    /// in the order of its words.
+    others: Vec<(NeedKind, &'static str)>,
     /// Offset of the value's first character in the file, when the file holds the value
     /// verbatim (no escapes), so word spans can be exact.
     verbatim_at: Option<usize>,
@@ -48,41 +54,49 @@ struct Hit<'a> {
     at: usize,
     /// Number of words in the phrase.
     len: usize,
+    /// Byte range of the phrase in the text.
+    start: usize,
+    end: usize,
 }
 
 impl Hit<'_> {
     fn provenance(&self) -> Provenance {
-        if self.item.field != Field::Natural {
-            return Provenance {
-                rule: self.rule.id,
-                assertion: self.item.assertion.map(Arc::from),
-                field: self.item.field.as_str(),
-                matched: self.item.text.value.as_str().into(),
-                span: Some(self.item.text.span),
-            };
-        }
-        let first = &self.item.words[self.at];
-        let last = &self.item.words[self.at + self.len - 1];
-        let matched = self
-            .item
-            .text
-            .value
-            .get(first.start..last.end)
-            .unwrap_or_default();
+        let (matched, span) = if self.item.field == Field::Natural {
+            (
+                self.item
+                    .text
+                    .value
+                    .get(self.start..self.end)
+                    .unwrap_or_default(),
+                self.item.span_of(self.start, self.end),
+            )
+        } else {
+            (self.item.text.value.as_str(), self.item.text.span)
+        };
         Provenance {
             rule: self.rule.id,
             assertion: self.item.assertion.map(Arc::from),
             field: self.item.field.as_str(),
             matched: matched.into(),
-            span: Some(self.item.span_of(first.start, last.end)),
+            span: Some(span),
         }
     }
 }
 
 /// Adds every need of the app to the draft.
 pub fn run(input: &Input<'_>, draft: &mut Draft, diagnostics: &mut Diagnostics) {
-    let items = collect_items(input);
-    let hits = find_hits(&items);
+    let (items, firings) = scan(input);
+    let hits = firings
+        .into_iter()
+        .map(|f| Hit {
+            rule: f.rule,
+            item: &items[f.item],
+            at: f.at,
+            len: f.len,
+            start: f.start,
+            end: f.end,
+        })
+        .collect();
     let mut needs = Needs::default();
 
     explicit(&input.specs.needs, &mut needs, diagnostics);
@@ -114,92 +128,150 @@ fn verbatim_offset(sources: &Sources, text: &Located<String>) -> Option<usize> {
     (inner == text.value).then_some(text.span.start + 1)
 }
 
-fn collect_items<'a>(input: &'a Input<'a>) -> Vec<Item<'a>> {
+/// A firing of a rule before the items are all read: the item by its index.
+struct Firing {
+    rule: &'static Rule,
+    item: usize,
+    at: usize,
+    len: usize,
+    start: usize,
+    end: usize,
+}
+
+/// Every text a rule can fire on, with every firing of the rule table: each text is split
+/// into words once, and the table applied in one scan of its words.
+fn scan<'a>(input: &'a Input<'a>) -> (Vec<Item<'a>>, Vec<Firing>) {
+    let table = PhraseTable::new();
     let sources = &input.folder.sources;
-    let item = |field, assertion, text: &'a Located<String>| Item {
-        field,
-        assertion,
-        text,
-        words: words::split(&text.value),
-        verbatim_at: verbatim_offset(sources, text),
-    };
     let context = &input.specs.context;
-    let mut items: Vec<Item<'a>> = Vec::new();
-    items.extend(
+    let mut texts: Vec<(Field, Option<&'a str>, &'a Located<String>)> = Vec::new();
+    texts.extend(
         context
             .boundaries
             .iter()
-            .map(|b| item(Field::Boundary, None, b)),
+            .map(|b| (Field::Boundary, None, b)),
     );
-    items.extend(context.actors.iter().map(|a| item(Field::Actor, None, a)));
+    texts.extend(context.actors.iter().map(|a| (Field::Actor, None, a)));
     for assertion in &input.specs.assertions {
         if !assertion.status.value.shapes_deployment() {
             continue;
         }
         let id = Some(assertion.id.value.as_str());
-        items.extend(assertion.tags.iter().map(|t| item(Field::Tag, id, t)));
-        items.push(item(Field::Natural, id, &assertion.natural));
+        texts.extend(assertion.tags.iter().map(|t| (Field::Tag, id, t)));
+        texts.push((Field::Natural, id, &assertion.natural));
     }
-    items.extend(input.package.dependencies.iter().map(|d| Item {
-        field: Field::Dependency,
-        assertion: None,
-        text: d,
-        words: vec![Word {
-            text: Cow::Borrowed(d.value.as_str()),
-            start: 0,
-            end: d.value.len(),
-            clause: 0,
-        }],
-        verbatim_at: verbatim_offset(sources, d),
-    }));
-    items
+    texts.extend(
+        input
+            .package
+            .dependencies
+            .iter()
+            .map(|d| (Field::Dependency, None, d)),
+    );
+
+    let mut items = Vec::with_capacity(texts.len());
+    let mut firings = Vec::new();
+    let mut words = Vec::new();
+    for (field, assertion, text) in texts {
+        words.clear();
+        if field == Field::Dependency {
+            words.push(Word {
+                text: Cow::Borrowed(text.value.as_str()),
+                start: 0,
+                end: text.value.len(),
+                clause: 0,
+            });
+        } else {
+            words::split_into(&text.value, &mut words);
+        }
+        let index = items.len();
+        let before = firings.len();
+        table.fire(field, &words, index, &mut firings);
+        let others = words
+            .iter()
+            .filter_map(|w| table.others.get(&*w.text))
+            .flatten()
+            .copied()
+            .collect();
+        let keep = field == Field::Boundary
+            || firings[before..]
+                .iter()
+                .any(|f| f.rule.kind == NeedKind::ExternalApi);
+        items.push(Item {
+            field,
+            assertion,
+            text,
+            words: if keep { words.clone() } else { Vec::new() },
+            others,
+            verbatim_at: verbatim_offset(sources, text),
+        });
+    }
+    (items, firings)
 }
 
-/// Applies the whole rule table in one scan of each item's words.
-fn find_hits<'a>(items: &'a [Item<'a>]) -> Vec<Hit<'a>> {
-    let mut by_first_word: FxHashMap<&str, Vec<(&'static Rule, Vec<&'static str>)>> =
-        FxHashMap::default();
-    for rule in RULES {
-        for phrase in rule.phrases {
-            let parts: Vec<&'static str> = if rule.fields == [Field::Dependency] {
-                vec![phrase]
-            } else {
-                phrase.split(' ').collect()
-            };
-            by_first_word
-                .entry(parts[0])
-                .or_default()
-                .push((rule, parts));
+/// The rule table by the first word of each phrase.
+struct PhraseTable {
+    by_first_word: FxHashMap<&'static str, Vec<(&'static Rule, Vec<&'static str>)>>,
+    /// [`OTHER_TECHNOLOGIES`] by word.
+    others: FxHashMap<&'static str, Vec<(NeedKind, &'static str)>>,
+}
+
+impl PhraseTable {
+    fn new() -> Self {
+        let mut by_first_word: FxHashMap<&str, Vec<(&'static Rule, Vec<&'static str>)>> =
+            FxHashMap::default();
+        for rule in RULES {
+            for phrase in rule.phrases {
+                let parts: Vec<&'static str> = if rule.fields == [Field::Dependency] {
+                    vec![phrase]
+                } else {
+                    phrase.split(' ').collect()
+                };
+                by_first_word
+                    .entry(parts[0])
+                    .or_default()
+                    .push((rule, parts));
+            }
+        }
+        let mut others: FxHashMap<&str, Vec<(NeedKind, &str)>> = FxHashMap::default();
+        for &(word, kind, name) in OTHER_TECHNOLOGIES {
+            others.entry(word).or_default().push((kind, name));
+        }
+        Self {
+            by_first_word,
+            others,
         }
     }
-    let mut hits = Vec::new();
-    for item in items {
+
+    /// Adds to `firings` every rule that fires on `words`, the words of item `item`: each
+    /// rule at most once per item.
+    fn fire(&self, field: Field, words: &[Word<'_>], item: usize, firings: &mut Vec<Firing>) {
         let mut fired: Vec<&'static str> = Vec::new();
-        for (i, word) in item.words.iter().enumerate() {
-            let Some(candidates) = by_first_word.get(&*word.text) else {
+        for (i, word) in words.iter().enumerate() {
+            let Some(candidates) = self.by_first_word.get(&*word.text) else {
                 continue;
             };
             for (rule, parts) in candidates {
-                let matches = rule.fields.contains(&item.field)
+                let matches = rule.fields.contains(&field)
                     && parts
                         .iter()
                         .enumerate()
-                        .all(|(k, p)| item.words.get(i + k).is_some_and(|w| w.text == *p))
-                    && !words::negated(&item.words, i, parts.len())
+                        .all(|(k, p)| words.get(i + k).is_some_and(|w| w.text == *p))
+                    && !words::negated(words, i, parts.len())
                     && !fired.contains(&rule.id);
                 if matches {
                     fired.push(rule.id);
-                    hits.push(Hit {
+                    firings.push(Firing {
                         rule,
                         item,
                         at: i,
                         len: parts.len(),
+                        start: word.start,
+                        end: words[i + parts.len() - 1].end,
                     });
                 }
             }
         }
     }
-    hits
 }
 
 /// Needs as they are gathered, keyed by kind and (for APIs) name.
