@@ -40,10 +40,12 @@ pub fn compile(
         let text = folder.sources.get(file).text.clone();
         documents.push(manifest::parse(file, &text, &mut diagnostics));
     }
-    for &file in &folder.spec_files {
-        let text = folder.sources.get(file).text.clone();
-        documents.push(lang::parse(file, &text, &mut diagnostics));
-    }
+    let spec_files: Vec<(_, &str)> = folder
+        .spec_files
+        .iter()
+        .map(|&file| (file, folder.sources.get(file).text.as_str()))
+        .collect();
+    documents.extend(lang::parse_files(&spec_files, &mut diagnostics));
     let specs = merge::merge(documents, &mut diagnostics);
     let package = folder.package_json.map_or_else(Package::default, |file| {
         let text = folder.sources.get(file).text.clone();

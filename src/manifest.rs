@@ -157,7 +157,9 @@ fn read_assertion(reader: &mut Reader<'_>, item: &Value<'_>) -> Option<Assertion
     let tags = json::get(object, "tags")
         .map(|v| reader.strings(v, "`tags`"))
         .unwrap_or_default();
-    let formal_spec = json::get(object, "formalSpec").and_then(|v| read_formal_spec(reader, v));
+    let formal_spec = json::get(object, "formalSpec")
+        .and_then(|v| read_formal_spec(reader, v))
+        .map(Box::new);
     let source = text(reader, "source");
     let entity = text(reader, "entity");
     let property = text(reader, "property");

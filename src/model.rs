@@ -151,8 +151,9 @@ pub struct Assertion {
     pub property: Option<Located<String>>,
     /// A formal rendering of the constraint.
     pub constraint: Option<Located<String>>,
-    /// The model that states it formally.
-    pub formal_spec: Option<FormalSpec>,
+    /// The model that states it formally (boxed: most assertions have none, and a manifest
+    /// can hold a hundred thousand assertions).
+    pub formal_spec: Option<Box<FormalSpec>>,
     /// Ids of assertions it depends on.
     pub dependencies: Vec<Located<String>>,
     /// The assertion this one refines.

@@ -74,21 +74,29 @@ pub struct SourceFile {
     /// Path relative to the app folder, with `/` separators (`specs/assertions.json`).
     pub path: String,
     /// The file's text.
-    pub text: Arc<str>,
-    line_starts: Vec<usize>,
+    pub text: Arc<String>,
+    /// Where each line starts. Four bytes an entry: no input is larger than 64 MiB, and a
+    /// 25 MB manifest has a million lines.
+    line_starts: Vec<u32>,
 }
 
 impl SourceFile {
     /// A file named `path` holding `text`.
     #[must_use]
-    pub fn new(path: impl Into<String>, text: impl Into<Arc<str>>) -> Self {
-        let text: Arc<str> = text.into();
+    pub fn new(path: impl Into<String>, text: impl Into<String>) -> Self {
+        // Held without a copy: a manifest can be tens of megabytes.
+        Self::shared(path, Arc::new(text.into()))
+    }
+
+    /// A file named `path` holding `text`, shared with another table.
+    #[must_use]
+    pub fn shared(path: impl Into<String>, text: Arc<String>) -> Self {
         // A line ends at `\n`, `\r\n` or a lone `\r`.
         let bytes = text.as_bytes();
         let line_starts = std::iter::once(0)
             .chain(memchr::memchr2_iter(b'\n', b'\r', bytes).filter_map(|i| {
                 let ends = bytes[i] == b'\n' || bytes.get(i + 1) != Some(&b'\n');
-                ends.then_some(i + 1)
+                ends.then(|| u32::try_from(i + 1).unwrap_or(u32::MAX))
             }))
             .collect();
         Self {
@@ -102,8 +110,11 @@ impl SourceFile {
     #[must_use]
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self.line_starts.partition_point(|&s| s <= offset) - 1;
-        let start = self.line_starts.get(line).copied().unwrap_or(0);
+        let line = self
+            .line_starts
+            .partition_point(|&s| s as usize <= offset)
+            .saturating_sub(1);
+        let start = self.line_starts.get(line).map_or(0, |&s| s as usize);
         let column = self
             .text
             .get(start..offset)
@@ -117,12 +128,11 @@ impl SourceFile {
         let start = line
             .checked_sub(1)
             .and_then(|i| self.line_starts.get(i))
-            .copied();
+            .map(|&s| s as usize);
         let end = self
             .line_starts
             .get(line)
-            .copied()
-            .unwrap_or(self.text.len());
+            .map_or(self.text.len(), |&s| s as usize);
         start
             .and_then(|s| self.text.get(s..end))
             .map_or("", |t| t.trim_end_matches(['\n', '\r']))
@@ -133,8 +143,7 @@ impl SourceFile {
     pub fn line_start(&self, line: usize) -> usize {
         line.checked_sub(1)
             .and_then(|i| self.line_starts.get(i))
-            .copied()
-            .unwrap_or(self.text.len())
+            .map_or(self.text.len(), |&s| s as usize)
     }
 
     /// One-based line number of byte `offset`.
@@ -158,9 +167,16 @@ impl Sources {
     }
 
     /// Adds a file and returns its id.
-    pub fn add(&mut self, path: impl Into<String>, text: impl Into<Arc<str>>) -> FileId {
+    pub fn add(&mut self, path: impl Into<String>, text: impl Into<String>) -> FileId {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(SourceFile::new(path, text));
+        id
+    }
+
+    /// Adds a file whose text another table holds too, and returns its id.
+    pub fn add_shared(&mut self, path: impl Into<String>, text: Arc<String>) -> FileId {
+        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
+        self.files.push(SourceFile::shared(path, text));
         id
     }
 

@@ -186,7 +186,7 @@ impl Show<'_> {
         self.value(out, "entity", entity.as_ref());
         self.value(out, "property", property.as_ref());
         self.value(out, "constraint", constraint.as_ref());
-        if let Some(FormalSpec { file, lines }) = formal_spec {
+        if let Some(FormalSpec { file, lines }) = formal_spec.as_deref() {
             self.value(out, "formal spec", Some(file));
             self.value(out, "formal lines", lines.as_ref());
         }

@@ -109,7 +109,7 @@ pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_, Rule>) -> Opt
         entity: fields.entity,
         property: fields.property,
         constraint: fields.constraint,
-        formal_spec: fields.formal_spec,
+        formal_spec: fields.formal_spec.map(Box::new),
         dependencies: fields.dependencies,
         refined_from: fields.refined_from,
         tags: fields.tags,

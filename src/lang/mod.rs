@@ -84,6 +84,79 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> SpecDoc
     document
 }
 
+/// Parses and lowers many `.spec` files, as [`parse`] does each: the files are shared out
+/// among threads in runs of about equal size, and the documents and diagnostics come back in
+/// the order of `files`, the same as with one thread.
+pub fn parse_files(files: &[(FileId, &str)], diagnostics: &mut Diagnostics) -> Vec<SpecDocument> {
+    let total: usize = files.iter().map(|(_, text)| text.len()).sum();
+    let workers = thread::available_parallelism()
+        .map_or(1, NonZeroUsize::get)
+        .min(MAX_WORKERS)
+        .min(total / BYTES_PER_WORKER)
+        .min(files.len())
+        .max(1);
+    let one = |run: &[(FileId, &str)]| -> Vec<(SpecDocument, Diagnostics)> {
+        run.iter()
+            .map(|&(file, text)| {
+                let mut found = Diagnostics::new();
+                (parse(file, text, &mut found), found)
+            })
+            .collect()
+    };
+    let read = if workers == 1 {
+        one(files)
+    } else {
+        let runs = runs_of_equal_size(files, total.div_ceil(workers));
+        thread::scope(|scope| {
+            let handles: Vec<_> = runs
+                .iter()
+                .map(|&run| {
+                    thread::Builder::new()
+                        .name("specdeploy-lang".to_owned())
+                        .spawn_scoped(scope, move || one(run))
+                        .map_err(|_| run)
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|handle| match handle {
+                    Ok(handle) => handle
+                        .join()
+                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                    // A thread that cannot be started leaves its run to this one.
+                    Err(run) => one(run),
+                })
+                .collect()
+        })
+    };
+    read.into_iter()
+        .map(|(document, found)| {
+            diagnostics.extend(found);
+            document
+        })
+        .collect()
+}
+
+/// `files` cut into consecutive runs of about `size` bytes each.
+fn runs_of_equal_size<'f, 't>(
+    files: &'f [(FileId, &'t str)],
+    size: usize,
+) -> Vec<&'f [(FileId, &'t str)]> {
+    let mut runs = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, (_, text)) in files.iter().enumerate() {
+        bytes += text.len();
+        if bytes >= size {
+            runs.push(&files[start..=i]);
+            (start, bytes) = (i + 1, 0);
+        }
+    }
+    if start < files.len() {
+        runs.push(&files[start..]);
+    }
+    runs
+}
+
 /// Reads `batches` of `text` on `workers` threads, each taking a run of consecutive batches,
 /// and joins what they read in file order.
 fn read_in_parallel(file: FileId, text: &str, batches: &[Range<usize>], workers: usize) -> Reading {

@@ -166,7 +166,8 @@ pub fn verify(args: &VerifyArgs, progress: bool) -> Session {
 }
 
 fn model_text<'a>(folder: &'a AppFolder, model: &'a ModelFile) -> ModelText<'a> {
-    let text = |file: Option<crate::source::FileId>| file.map(|f| &*folder.sources.get(f).text);
+    let text =
+        |file: Option<crate::source::FileId>| file.map(|f| folder.sources.get(f).text.as_str());
     ModelText {
         path: &model.path,
         text: text(model.text),

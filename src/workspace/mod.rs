@@ -103,7 +103,7 @@ fn prefixed(sources: &Sources, folder: &str) -> Sources {
         } else {
             format!("{folder}/{}", file.path)
         };
-        out.add(path, file.text.clone());
+        out.add_shared(path, file.text.clone());
     }
     out
 }
@@ -140,7 +140,7 @@ pub fn compile(
         let member_sources = prefixed(&input.compilation.folder.sources, &input.folder);
         let offset = u32::try_from(all.iter().count()).unwrap_or(u32::MAX);
         for (_, file) in member_sources.iter() {
-            all.add(file.path.clone(), file.text.clone());
+            all.add_shared(file.path.clone(), file.text.clone());
         }
         for mut d in input.compilation.diagnostics.clone() {
             if let Some(l) = d.primary.as_mut() {

@@ -55,6 +55,11 @@ pub(super) fn declared_api_name(words: &[Word]) -> String {
     }
 }
 
+/// Whether a tag marks an assertion about an external API.
+pub(super) fn is_api_tag(tag: &str) -> bool {
+    API_TAGS.iter().any(|t| t.eq_ignore_ascii_case(tag))
+}
+
 fn overlaps(a: &[String], b: &str) -> bool {
     b.split('-').any(|w| a.iter().any(|x| x == w))
 }
@@ -115,12 +120,7 @@ pub(super) fn external_apis(
             .or_default()
             .push(hit);
     }
-    let api_tag = |item: &Item<'_>| {
-        item.field == Field::Tag
-            && API_TAGS
-                .iter()
-                .any(|t| t.eq_ignore_ascii_case(&item.text.value))
-    };
+    let api_tag = |item: &Item<'_>| item.field == Field::Tag && is_api_tag(&item.text.value);
     // Only the assertions with an API tag or an API hit in their text, in order of id.
     let about_apis: FxHashSet<&str> = items
         .iter()

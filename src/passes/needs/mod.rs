@@ -144,34 +144,39 @@ fn scan<'a>(input: &'a Input<'a>) -> (Vec<Item<'a>>, Vec<Firing>) {
     let table = PhraseTable::new();
     let sources = &input.folder.sources;
     let context = &input.specs.context;
-    let mut texts: Vec<(Field, Option<&'a str>, &'a Located<String>)> = Vec::new();
-    texts.extend(
-        context
-            .boundaries
-            .iter()
-            .map(|b| (Field::Boundary, None, b)),
-    );
-    texts.extend(context.actors.iter().map(|a| (Field::Actor, None, a)));
-    for assertion in &input.specs.assertions {
-        if !assertion.status.value.shapes_deployment() {
-            continue;
-        }
-        let id = Some(assertion.id.value.as_str());
-        texts.extend(assertion.tags.iter().map(|t| (Field::Tag, id, t)));
-        texts.push((Field::Natural, id, &assertion.natural));
-    }
-    texts.extend(
-        input
-            .package
-            .dependencies
-            .iter()
-            .map(|d| (Field::Dependency, None, d)),
-    );
+    let boundaries = context
+        .boundaries
+        .iter()
+        .map(|b| (Field::Boundary, None, b));
+    let actors = context.actors.iter().map(|a| (Field::Actor, None, a));
+    let assertions = input
+        .specs
+        .assertions
+        .iter()
+        .filter(|a| a.status.value.shapes_deployment())
+        .flat_map(|a| {
+            let id = Some(a.id.value.as_str());
+            a.tags
+                .iter()
+                .map(move |t| (Field::Tag, id, t))
+                .chain(std::iter::once((Field::Natural, id, &a.natural)))
+        });
+    let dependencies = input
+        .package
+        .dependencies
+        .iter()
+        .map(|d| (Field::Dependency, None, d));
 
-    let mut items = Vec::with_capacity(texts.len());
+    let mut items = Vec::new();
     let mut firings = Vec::new();
     let mut words = Vec::new();
-    for (field, assertion, text) in texts {
+    // The assertion whose tags so far include an API tag: its text is read for the API.
+    let mut api_tagged = None;
+    for (field, assertion, text) in boundaries
+        .chain(actors)
+        .chain(assertions)
+        .chain(dependencies)
+    {
         words.clear();
         if field == Field::Dependency {
             words.push(Word {
@@ -186,21 +191,40 @@ fn scan<'a>(input: &'a Input<'a>) -> (Vec<Item<'a>>, Vec<Firing>) {
         let index = items.len();
         let before = firings.len();
         table.fire(field, &words, index, &mut firings);
-        let others = words
+        let others: Vec<_> = words
             .iter()
             .filter_map(|w| table.others.get(&*w.text))
             .flatten()
             .copied()
             .collect();
-        let keep = field == Field::Boundary
-            || firings[before..]
-                .iter()
-                .any(|f| f.rule.kind == NeedKind::ExternalApi);
+        let api_firing = firings[before..]
+            .iter()
+            .any(|f| f.rule.kind == NeedKind::ExternalApi);
+        let api_tag = field == Field::Tag && apis::is_api_tag(&text.value);
+        if api_tag {
+            api_tagged = assertion;
+        }
+        // Only the texts a later step reads again are kept: those a rule fired on, those
+        // that name other technologies, boundaries, API tags and the text of an assertion
+        // tagged so. Most assertions make none of them.
+        let read_again = firings.len() > before
+            || !others.is_empty()
+            || field == Field::Boundary
+            || api_tag
+            || (field == Field::Natural && assertion.is_some() && assertion == api_tagged);
+        if !read_again {
+            continue;
+        }
+        let keep_words = field == Field::Boundary || api_firing;
         items.push(Item {
             field,
             assertion,
             text,
-            words: if keep { words.clone() } else { Vec::new() },
+            words: if keep_words {
+                words.clone()
+            } else {
+                Vec::new()
+            },
             others,
             verbatim_at: verbatim_offset(sources, text),
         });
