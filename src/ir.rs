@@ -14,7 +14,7 @@ use crate::source::Span;
 /// What made an inference fire: the assertion or field, the words, and the rule. Cheap to
 /// clone: a need and each of its variables hold one for every assertion behind them, which
 /// at 100,000 assertions is hundreds of thousands of copies.
-#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Provenance {
     /// Id of the rule that fired (`text.postgres`), or `explicit` for a declared need.
     pub rule: &'static str,
@@ -28,6 +28,15 @@ pub struct Provenance {
     /// Where the words are.
     #[serde(skip)]
     pub span: Option<Span>,
+}
+
+/// Hashes the rule and the place only: two provenances of one rule at one place differ in
+/// nothing else in practice, and sets of them are hashed by the hundred thousand.
+impl std::hash::Hash for Provenance {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.rule.hash(state);
+        self.span.hash(state);
+    }
 }
 
 /// Appends to `into` each of `more` that it does not hold yet, in order. A need can gather

@@ -204,7 +204,9 @@ impl<'a> Stream<'a> {
                 })
             }
             Peek::Array => {
-                let mut elements = Vec::new();
+                // Sized for the short lists of a manifest (tags, dependencies): growing a list
+                // from nothing costs three allocations for its first eight elements.
+                let mut elements = Vec::with_capacity(4);
                 let range = self.array(|stream| {
                     elements.push(stream.value()?);
                     Ok(())
@@ -212,7 +214,8 @@ impl<'a> Stream<'a> {
                 Value::Array(Array { elements, range })
             }
             Peek::Object => {
-                let mut properties = Vec::new();
+                // Sized for an assertion's fields.
+                let mut properties = Vec::with_capacity(16);
                 let range = self.object(|stream, name| {
                     let value = stream.value()?;
                     properties.push(Property { name, value });

@@ -30,8 +30,10 @@ pub fn split(text: &str) -> Vec<Word<'_>> {
 /// Appends the words of `text` to `words`, as [`split`] returns them; a caller that splits
 /// many texts in turn reuses one list.
 pub fn split_into<'a>(text: &'a str, words: &mut Vec<Word<'a>>) {
-    // Most spec text is ASCII: its bytes are classified without decoding characters.
+    // Most spec text is ASCII: its bytes are classified without decoding characters, and
+    // whether a word needs lower-casing is noted on the way.
     let mut start = None;
+    let mut plain = true;
     let mut clause = 0;
     let mut i = 0;
     while let Some(&byte) = text.as_bytes().get(i) {
@@ -43,13 +45,18 @@ pub fn split_into<'a>(text: &'a str, words: &mut Vec<Word<'a>>) {
                 .next()
                 .map_or((false, 1), |c| (c.is_alphanumeric(), c.len_utf8()))
         };
+        let lower_ascii = byte.is_ascii_lowercase() || byte.is_ascii_digit();
         match (alphanumeric, start) {
-            (true, None) => start = Some(i),
+            (true, None) => {
+                start = Some(i);
+                plain = lower_ascii;
+            }
+            (true, Some(_)) => plain &= lower_ascii,
             (false, Some(s)) => {
-                words.push(word(text, s, i, clause));
+                words.push(word(text, s, i, clause, plain));
                 start = None;
             }
-            _ => {}
+            (false, None) => {}
         }
         if matches!(byte, b'.' | b';' | b'!' | b'?') {
             clause += 1;
@@ -57,13 +64,20 @@ pub fn split_into<'a>(text: &'a str, words: &mut Vec<Word<'a>>) {
         i += width;
     }
     if let Some(s) = start {
-        words.push(word(text, s, text.len(), clause));
+        words.push(word(text, s, text.len(), clause, plain));
     }
 }
 
-fn word(text: &str, start: usize, end: usize, clause: usize) -> Word<'_> {
+/// The word from `start` to `end`; `plain` when it holds only ASCII lower-case letters and
+/// digits, and so is borrowed as it is.
+fn word(text: &str, start: usize, end: usize, clause: usize, plain: bool) -> Word<'_> {
+    let written = &text[start..end];
     Word {
-        text: lower(&text[start..end]),
+        text: if plain {
+            Cow::Borrowed(written)
+        } else {
+            lower(written)
+        },
         start,
         end,
         clause,

@@ -14,7 +14,7 @@ use super::words::{self, Word};
 use super::{Draft, Input};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Need, Provenance, Technology};
-use crate::model::{ExplicitNeed, NeedKind};
+use crate::model::{Assertion, ExplicitNeed, NeedKind};
 use crate::source::{Located, Sources, Span};
 use apis::external_apis;
 use corroborate::corroborated;
@@ -138,8 +138,29 @@ struct Firing {
     end: usize,
 }
 
+/// A text a rule can fire on: its field, its assertion, the text.
+type Text<'a> = (Field, Option<&'a str>, &'a Located<String>);
+
+/// The texts of `assertions` that shape the deployment: tags, then the text, of each.
+fn assertion_texts(assertions: &[Assertion]) -> impl Iterator<Item = Text<'_>> {
+    assertions
+        .iter()
+        .filter(|a| a.status.value.shapes_deployment())
+        .flat_map(|a| {
+            let id = Some(a.id.value.as_str());
+            a.tags
+                .iter()
+                .map(move |t| (Field::Tag, id, t))
+                .chain(std::iter::once((Field::Natural, id, &a.natural)))
+        })
+}
+
+/// Assertions from which the texts are read on two threads.
+const PARALLEL_ASSERTIONS: usize = 4096;
+
 /// Every text a rule can fire on, with every firing of the rule table: each text is split
-/// into words once, and the table applied in one scan of its words.
+/// into words once, and the table applied in one scan of its words. Many assertions are read
+/// in two halves at once, joined in order, so the result is the same as from one thread.
 fn scan<'a>(input: &'a Input<'a>) -> (Vec<Item<'a>>, Vec<Firing>) {
     let table = PhraseTable::new();
     let sources = &input.folder.sources;
@@ -149,34 +170,72 @@ fn scan<'a>(input: &'a Input<'a>) -> (Vec<Item<'a>>, Vec<Firing>) {
         .iter()
         .map(|b| (Field::Boundary, None, b));
     let actors = context.actors.iter().map(|a| (Field::Actor, None, a));
-    let assertions = input
-        .specs
-        .assertions
-        .iter()
-        .filter(|a| a.status.value.shapes_deployment())
-        .flat_map(|a| {
-            let id = Some(a.id.value.as_str());
-            a.tags
-                .iter()
-                .map(move |t| (Field::Tag, id, t))
-                .chain(std::iter::once((Field::Natural, id, &a.natural)))
-        });
-    let dependencies = input
-        .package
-        .dependencies
-        .iter()
-        .map(|d| (Field::Dependency, None, d));
+    let dependencies = || {
+        input
+            .package
+            .dependencies
+            .iter()
+            .map(|d| (Field::Dependency, None, d))
+    };
+    let assertions = &input.specs.assertions;
+    if assertions.len() < PARALLEL_ASSERTIONS {
+        let texts = boundaries
+            .chain(actors)
+            .chain(assertion_texts(assertions))
+            .chain(dependencies());
+        return scan_texts(&table, sources, texts);
+    }
+    let (first, second) = assertions.split_at(assertions.len() / 2);
+    let ((mut items, mut firings), (more_items, more_firings)) = std::thread::scope(|scope| {
+        let table = &table;
+        let later = std::thread::Builder::new()
+            .name("specdeploy-needs".to_owned())
+            .spawn_scoped(scope, move || {
+                scan_texts(
+                    table,
+                    sources,
+                    assertion_texts(second).chain(dependencies()),
+                )
+            });
+        let early = scan_texts(
+            table,
+            sources,
+            boundaries.chain(actors).chain(assertion_texts(first)),
+        );
+        let late = match later {
+            Ok(handle) => handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+            // A thread that cannot be started leaves its half to this one.
+            Err(_) => scan_texts(
+                table,
+                sources,
+                assertion_texts(second).chain(dependencies()),
+            ),
+        };
+        (early, late)
+    });
+    let offset = items.len();
+    items.extend(more_items);
+    firings.extend(more_firings.into_iter().map(|f| Firing {
+        item: f.item + offset,
+        ..f
+    }));
+    (items, firings)
+}
 
+/// The items and firings of `texts`, numbered from zero.
+fn scan_texts<'a>(
+    table: &PhraseTable,
+    sources: &Sources,
+    texts: impl Iterator<Item = Text<'a>>,
+) -> (Vec<Item<'a>>, Vec<Firing>) {
     let mut items = Vec::new();
     let mut firings = Vec::new();
     let mut words = Vec::new();
     // The assertion whose tags so far include an API tag: its text is read for the API.
     let mut api_tagged = None;
-    for (field, assertion, text) in boundaries
-        .chain(actors)
-        .chain(assertions)
-        .chain(dependencies)
-    {
+    for (field, assertion, text) in texts {
         words.clear();
         if field == Field::Dependency {
             words.push(Word {
@@ -190,13 +249,8 @@ fn scan<'a>(input: &'a Input<'a>) -> (Vec<Item<'a>>, Vec<Firing>) {
         }
         let index = items.len();
         let before = firings.len();
-        table.fire(field, &words, index, &mut firings);
-        let others: Vec<_> = words
-            .iter()
-            .filter_map(|w| table.others.get(&*w.text))
-            .flatten()
-            .copied()
-            .collect();
+        let mut others = Vec::new();
+        table.fire(field, &words, index, &mut firings, &mut others);
         let api_firing = firings[before..]
             .iter()
             .any(|f| f.rule.kind == NeedKind::ExternalApi);
@@ -232,17 +286,24 @@ fn scan<'a>(input: &'a Input<'a>) -> (Vec<Item<'a>>, Vec<Firing>) {
     (items, firings)
 }
 
-/// The rule table by the first word of each phrase.
+/// The rule table by the first word of each phrase, with the unprovisioned technologies by
+/// their word: one lookup a word finds both.
 struct PhraseTable {
-    by_first_word: FxHashMap<&'static str, Vec<(&'static Rule, Vec<&'static str>)>>,
-    /// [`OTHER_TECHNOLOGIES`] by word.
-    others: FxHashMap<&'static str, Vec<(NeedKind, &'static str)>>,
+    by_word: FxHashMap<&'static str, Entry>,
+}
+
+/// What one word can start or name.
+#[derive(Default)]
+struct Entry {
+    /// The rules with a phrase that starts with the word, and the phrase's words.
+    phrases: Vec<(&'static Rule, Vec<&'static str>)>,
+    /// [`OTHER_TECHNOLOGIES`] of that word, with their kind and name.
+    others: Vec<(NeedKind, &'static str)>,
 }
 
 impl PhraseTable {
     fn new() -> Self {
-        let mut by_first_word: FxHashMap<&str, Vec<(&'static Rule, Vec<&'static str>)>> =
-            FxHashMap::default();
+        let mut by_word: FxHashMap<&str, Entry> = FxHashMap::default();
         for rule in RULES {
             for phrase in rule.phrases {
                 let parts: Vec<&'static str> = if rule.fields == [Field::Dependency] {
@@ -250,31 +311,36 @@ impl PhraseTable {
                 } else {
                     phrase.split(' ').collect()
                 };
-                by_first_word
+                by_word
                     .entry(parts[0])
                     .or_default()
+                    .phrases
                     .push((rule, parts));
             }
         }
-        let mut others: FxHashMap<&str, Vec<(NeedKind, &str)>> = FxHashMap::default();
         for &(word, kind, name) in OTHER_TECHNOLOGIES {
-            others.entry(word).or_default().push((kind, name));
+            by_word.entry(word).or_default().others.push((kind, name));
         }
-        Self {
-            by_first_word,
-            others,
-        }
+        Self { by_word }
     }
 
-    /// Adds to `firings` every rule that fires on `words`, the words of item `item`: each
-    /// rule at most once per item.
-    fn fire(&self, field: Field, words: &[Word<'_>], item: usize, firings: &mut Vec<Firing>) {
+    /// Adds to `firings` every rule that fires on `words`, the words of item `item` (each
+    /// rule at most once an item), and to `others` the unprovisioned technologies they name.
+    fn fire(
+        &self,
+        field: Field,
+        words: &[Word<'_>],
+        item: usize,
+        firings: &mut Vec<Firing>,
+        others: &mut Vec<(NeedKind, &'static str)>,
+    ) {
         let mut fired: Vec<&'static str> = Vec::new();
         for (i, word) in words.iter().enumerate() {
-            let Some(candidates) = self.by_first_word.get(&*word.text) else {
+            let Some(entry) = self.by_word.get(&*word.text) else {
                 continue;
             };
-            for (rule, parts) in candidates {
+            others.extend_from_slice(&entry.others);
+            for (rule, parts) in &entry.phrases {
                 let matches = rule.fields.contains(&field)
                     && parts
                         .iter()
