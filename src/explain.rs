@@ -32,7 +32,7 @@ fn reasons<'a>(provenance: &'a [Provenance], sources: &'a Sources) -> Vec<Reason
         .map(|p| {
             let place = p.span.map(|s| {
                 let file = sources.get(s.file);
-                let (line, column) = file.line_column(s.start);
+                let (line, column) = file.line_column(s.start());
                 (file.path.as_str(), line, column)
             });
             Reason {

@@ -211,7 +211,7 @@ fn report_missing(reader: &mut Reader<'_>, object: &Object<'_>, fields: &Fields,
     let place = fields
         .id
         .as_ref()
-        .map_or(Span::new(span.file, span.start, span.start + 1), |id| {
+        .map_or(Span::new(span.file, span.start(), span.start() + 1), |id| {
             id.span
         });
     for (field, present) in REQUIRED.into_iter().zip(present) {
@@ -434,7 +434,7 @@ mod tests {
         let (_, diags) = read("{\"assertions\": [,]}");
         let diag = diags.iter().next().expect("one diagnostic");
         assert_eq!(diag.code, Code::MalformedJson);
-        assert_eq!(diag.primary.as_ref().map(|l| l.span.start), Some(16));
+        assert_eq!(diag.primary.as_ref().map(|l| l.span.start()), Some(16));
     }
 
     #[test]
@@ -443,6 +443,6 @@ mod tests {
         let (_, diags) = read(text);
         let diag = diags.iter().next().expect("one diagnostic");
         let span = diag.primary.as_ref().expect("label").span;
-        assert_eq!(&text[span.start..span.end], "7");
+        assert_eq!(&text[span.start()..span.end()], "7");
     }
 }

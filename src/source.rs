@@ -10,22 +10,39 @@ use std::sync::Arc;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct FileId(pub u32);
 
-/// A byte range in one input file.
+/// A byte range in one input file. Offsets are held in four bytes each (no input is larger
+/// than 64 MiB): every value of the model carries a span, and a manifest can hold a hundred
+/// thousand assertions of a dozen values each.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Span {
     /// The file the range lies in.
     pub file: FileId,
-    /// First byte of the range.
-    pub start: usize,
-    /// One past the last byte of the range.
-    pub end: usize,
+    start: u32,
+    end: u32,
 }
 
 impl Span {
-    /// A span from `start` to `end` in `file`.
+    /// A span from `start` to `end` in `file`. Offsets past 4 GiB are held as 4 GiB.
     #[must_use]
     pub fn new(file: FileId, start: usize, end: usize) -> Self {
-        Self { file, start, end }
+        let offset = |at: usize| u32::try_from(at).unwrap_or(u32::MAX);
+        Self {
+            file,
+            start: offset(start),
+            end: offset(end),
+        }
+    }
+
+    /// First byte of the range.
+    #[must_use]
+    pub fn start(&self) -> usize {
+        self.start as usize
+    }
+
+    /// One past the last byte of the range.
+    #[must_use]
+    pub fn end(&self) -> usize {
+        self.end as usize
     }
 
     /// An empty span at the start of `file`, for problems that concern a file as a whole.
@@ -37,7 +54,7 @@ impl Span {
     /// Length of the range in bytes.
     #[must_use]
     pub fn len(&self) -> usize {
-        self.end.saturating_sub(self.start)
+        self.end.saturating_sub(self.start) as usize
     }
 
     /// Whether the range is empty.
@@ -194,7 +211,7 @@ impl Sources {
     pub fn slice(&self, span: Span) -> &str {
         self.get(span.file)
             .text
-            .get(span.start..span.end)
+            .get(span.start()..span.end())
             .unwrap_or("")
     }
 

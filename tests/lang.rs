@@ -111,14 +111,14 @@ impl Show<'_> {
     fn covered(&self, span: Span) -> String {
         let slice = self
             .text
-            .get(span.start..span.end)
+            .get(span.start()..span.end())
             .unwrap_or("<span outside the text>");
         if slice.contains(['\n', '\r']) {
             let first = slice.lines().next().unwrap_or_default();
             let last = slice.lines().last().unwrap_or_default();
-            format!("{}..{} `{first}` … `{last}`", span.start, span.end)
+            format!("{}..{} `{first}` … `{last}`", span.start(), span.end())
         } else {
-            format!("{}..{} `{slice}`", span.start, span.end)
+            format!("{}..{} `{slice}`", span.start(), span.end())
         }
     }
 
@@ -302,7 +302,7 @@ fn bare_values_span_exactly_their_text_and_strings_their_token() {
         strings.extend(v.default.iter().chain(&v.description));
     }
     for value in strings {
-        let covered = &text[value.span.start..value.span.end];
+        let covered = &text[value.span.start()..value.span.end()];
         if covered.starts_with('"') {
             assert!(covered.ends_with('"') && covered.len() >= 2, "{covered}");
         } else {
@@ -310,7 +310,7 @@ fn bare_values_span_exactly_their_text_and_strings_their_token() {
         }
     }
     for a in &document.assertions {
-        let covered = &text[a.span.start..a.span.end];
+        let covered = &text[a.span.start()..a.span.end()];
         assert!(
             covered.starts_with("assertion") && covered.ends_with('}'),
             "{covered}"
@@ -401,10 +401,10 @@ fn no_input_panics_and_every_span_lies_on_character_boundaries() {
             .map(|l| l.span);
         for span in spans(&document).into_iter().chain(labels) {
             assert!(
-                span.start <= span.end && span.end <= text.len(),
+                span.start() <= span.end() && span.end() <= text.len(),
                 "{span:?} in {text:?}"
             );
-            assert!(text.is_char_boundary(span.start) && text.is_char_boundary(span.end));
+            assert!(text.is_char_boundary(span.start()) && text.is_char_boundary(span.end()));
         }
         let mut sources = Sources::new();
         let file = sources.add("noise.spec", text.as_str());

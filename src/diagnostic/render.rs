@@ -100,7 +100,7 @@ fn miette_severity(severity: Severity) -> miette::Severity {
 }
 
 fn labeled(label: &Label, primary: bool) -> LabeledSpan {
-    let span = SourceSpan::from((label.span.start, label.span.len()));
+    let span = SourceSpan::from((label.span.start(), label.span.len()));
     if primary {
         LabeledSpan::new_primary_with_span(Some(label.message.clone()), span)
     } else {
@@ -115,8 +115,8 @@ const MAX_SNIPPET_LINE: usize = 2000;
 /// Whether `label` can be shown as a snippet of its file.
 fn fits(label: &Label, sources: &Sources) -> bool {
     let file = sources.get(label.span.file);
-    let first = file.line_of(label.span.start);
-    let last = file.line_of(label.span.end);
+    let first = file.line_of(label.span.start());
+    let last = file.line_of(label.span.end());
     (first.saturating_sub(1).max(1)..=last + 1).all(|l| file.line_text(l).len() <= MAX_SNIPPET_LINE)
 }
 
@@ -154,10 +154,10 @@ impl Excerpt {
         let mut runs: Vec<(usize, usize)> = spans
             .map(|span| {
                 let first = file
-                    .line_of(span.start)
+                    .line_of(span.start())
                     .saturating_sub(CONTEXT_LINES)
                     .max(1);
-                let last = (file.line_of(span.end) + CONTEXT_LINES).min(last_line);
+                let last = (file.line_of(span.end()) + CONTEXT_LINES).min(last_line);
                 (first, last)
             })
             .collect();
@@ -240,7 +240,7 @@ impl miette::SourceCode for Excerpt {
 /// A label that cannot be a snippet, as a line of text with its place.
 fn located(label: &Label, sources: &Sources) -> String {
     let file = sources.get(label.span.file);
-    let (line, column) = file.line_column(label.span.start);
+    let (line, column) = file.line_column(label.span.start());
     format!("\n  at {}:{line}:{column}: {}", file.path, label.message)
 }
 
@@ -350,16 +350,16 @@ struct JsonDiagnostic<'a> {
 
 fn place<'a>(label: &Label, sources: &'a Sources) -> JsonPlace<'a> {
     let file = sources.get(label.span.file);
-    let (line, column) = file.line_column(label.span.start);
-    let (end_line, end_column) = file.line_column(label.span.end);
+    let (line, column) = file.line_column(label.span.start());
+    let (end_line, end_column) = file.line_column(label.span.end());
     JsonPlace {
         file: &file.path,
         line,
         column,
         end_line,
         end_column,
-        byte_start: label.span.start,
-        byte_end: label.span.end,
+        byte_start: label.span.start(),
+        byte_end: label.span.end(),
     }
 }
 

@@ -33,7 +33,7 @@ pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_, Rule>) -> (Ap
         match part.as_rule() {
             Rule::quoted_string | Rule::bare_word => {
                 let name = lowering.text(&part);
-                header = Span::new(header.file, header.start, name.span.end);
+                header = Span::new(header.file, header.start(), name.span.end());
                 app.name = Some(name);
             }
             Rule::app_block => {

@@ -203,7 +203,11 @@ impl Lowering {
         }
         let (value, bad) = strings::unescape(pair.as_str());
         for range in bad {
-            let at = Span::new(self.file, span.start + range.start, span.start + range.end);
+            let at = Span::new(
+                self.file,
+                span.start() + range.start,
+                span.start() + range.end,
+            );
             self.report(
                 Diagnostic::new(Code::SpecSyntax, "this escape names no Unicode character")
                     .at(at, "not a Unicode scalar value")

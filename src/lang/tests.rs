@@ -24,7 +24,7 @@ fn labelled<'t>(text: &'t str, diagnostic: &Diagnostic) -> &'t str {
     let span = diagnostic
         .primary
         .as_ref()
-        .map_or(0..0, |l| l.span.start..l.span.end);
+        .map_or(0..0, |l| l.span.start()..l.span.end());
     &text[span]
 }
 
@@ -43,7 +43,7 @@ fn an_assertion_lowers_with_exact_spans() {
     };
     assert_eq!(assertion.id.value, "A-001");
     assert_eq!(
-        &text[assertion.id.span.start..assertion.id.span.end],
+        &text[assertion.id.span.start()..assertion.id.span.end()],
         "A-001"
     );
     assert_eq!(assertion.natural.value, "Stock \"on hand\"");
@@ -62,7 +62,10 @@ fn an_assertion_lowers_with_exact_spans() {
     let tags: Vec<&str> = assertion.tags.iter().map(|t| t.value.as_str()).collect();
     assert_eq!(tags, ["x", "y z"]);
     assert_eq!(assertion.span.file, FILE);
-    assert_eq!((assertion.span.start, assertion.span.end), (0, text.len()));
+    assert_eq!(
+        (assertion.span.start(), assertion.span.end()),
+        (0, text.len())
+    );
 }
 
 #[test]
@@ -112,7 +115,7 @@ fn needs_and_variables_lower() {
     );
     assert_eq!(token.because.len(), 1);
     assert_eq!(
-        &text[token.span.start..token.span.end],
+        &text[token.span.start()..token.span.end()],
         "secret TOKEN \"A token\", because A-3"
     );
 }
@@ -123,7 +126,7 @@ fn crlf_spans_point_at_the_values() {
     let (document, diagnostics) = parse(&text);
     assert!(diagnostics.is_empty(), "{diagnostics:#?}");
     let status = &document.assertions[0].status;
-    assert_eq!(&text[status.span.start..status.span.end], "confirmed");
+    assert_eq!(&text[status.span.start()..status.span.end()], "confirmed");
 }
 
 #[test]
@@ -221,7 +224,7 @@ fn duplicates_point_back_at_the_first() {
         [Code::DuplicateAppDeclaration, Code::DuplicateVariable]
     );
     let first_app = &diagnostics[0].secondary[0];
-    assert_eq!(&text[first_app.span.start..first_app.span.end], "app a");
+    assert_eq!(&text[first_app.span.start()..first_app.span.end()], "app a");
     assert_eq!(
         document.app.and_then(|a| a.name).map(|n| n.value),
         Some("a".to_owned())

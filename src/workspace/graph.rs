@@ -296,7 +296,7 @@ fn ambiguous_call(
 fn cause(p: &Provenance, member: &MemberView<'_>) -> Cause {
     let place = p.span.map(|s| {
         let file = member.sources.get(s.file);
-        (file.path.clone(), file.line_of(s.start))
+        (file.path.clone(), file.line_of(s.start()))
     });
     Cause {
         assertion: p.assertion.as_deref().map(str::to_owned),
@@ -307,7 +307,7 @@ fn cause(p: &Provenance, member: &MemberView<'_>) -> Cause {
         line: place.map(|(_, l)| l),
         span: p
             .span
-            .map(|s| Span::new(FileId(s.file.0 + member.offset), s.start, s.end)),
+            .map(|s| Span::new(FileId(s.file.0 + member.offset), s.start(), s.end())),
     }
 }
 

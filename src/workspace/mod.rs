@@ -90,8 +90,8 @@ pub struct Workspace {
 fn shift(label: &mut Label, offset: u32) {
     label.span = Span::new(
         FileId(label.span.file.0 + offset),
-        label.span.start,
-        label.span.end,
+        label.span.start(),
+        label.span.end(),
     );
 }
 
@@ -241,8 +241,8 @@ fn replaced_settings(members: &[Member], graph: &graph::Graph, diagnostics: &mut
             };
             let span = Span::new(
                 FileId(default.span.file.0 + m.offset),
-                default.span.start,
-                default.span.end,
+                default.span.start(),
+                default.span.end(),
             );
             diagnostics.push(
                 Diagnostic::new(

@@ -122,10 +122,10 @@ pub fn run(input: &Input<'_>, draft: &mut Draft, diagnostics: &mut Diagnostics) 
 fn verbatim_offset(sources: &Sources, text: &Located<String>) -> Option<usize> {
     let written = sources.slice(text.span);
     if written == text.value {
-        return Some(text.span.start);
+        return Some(text.span.start());
     }
     let inner = written.strip_prefix('"')?.strip_suffix('"')?;
-    (inner == text.value).then_some(text.span.start + 1)
+    (inner == text.value).then_some(text.span.start() + 1)
 }
 
 /// A firing of a rule before the items are all read: the item by its index.
