@@ -107,9 +107,19 @@ impl From<JiterError> for SyntaxError {
             error.error_type,
             JiterErrorType::JsonError(JsonErrorType::TrailingComma)
         );
+        let lone_surrogate = matches!(
+            error.error_type,
+            JiterErrorType::JsonError(
+                JsonErrorType::LoneLeadingSurrogateInHexEscape
+                    | JsonErrorType::UnexpectedEndOfHexEscape
+            )
+        );
         Self {
             message: if trailing_comma {
                 "trailing commas are not allowed".to_owned()
+            } else if lone_surrogate {
+                // What JavaScript writes for a string cut in the middle of an emoji.
+                "a `\\u` escape holds half of a UTF-16 surrogate pair without the other half, which is no character".to_owned()
             } else {
                 error.error_type.to_string()
             },

@@ -438,6 +438,14 @@ mod tests {
     }
 
     #[test]
+    fn a_lone_surrogate_escape_is_named() {
+        let (_, diags) = read(r#"{"assertions": [{"id": "A-1", "natural": "cut \ud83d"}]}"#);
+        let diag = diags.iter().next().expect("one diagnostic");
+        assert_eq!(diag.code, Code::MalformedJson);
+        assert!(diag.message.contains("surrogate"), "{}", diag.message);
+    }
+
+    #[test]
     fn a_byte_order_mark_keeps_spans_right() {
         let text = "\u{feff}{\"archetype\": 7}";
         let (_, diags) = read(text);
