@@ -42,6 +42,7 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Package
         reader.wrong_type(&root, "package.json", "a JSON object");
         return Package::default();
     };
+    json::duplicate_keys(&mut reader, root);
     let name = json::get(root, "name").and_then(|v| reader.string(v, "`name` in package.json"));
     let version =
         json::get(root, "version").and_then(|v| reader.string(v, "`version` in package.json"));
@@ -65,11 +66,13 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Package
     let has_bin =
         json::get(root, "bin").map(|v| Located::new("bin".to_owned(), reader.value_span(v)));
     let names = |reader: &mut Reader<'_>, key: &str| match json::get(root, key) {
-        Some(Value::Object(deps)) => deps
-            .properties
-            .iter()
-            .map(|p| Located::new(p.name.value.to_string(), reader.span(p.name.range)))
-            .collect(),
+        Some(Value::Object(deps)) => {
+            json::duplicate_keys(reader, deps);
+            deps.properties
+                .iter()
+                .map(|p| Located::new(p.name.value.to_string(), reader.span(p.name.range)))
+                .collect()
+        }
         Some(other) => {
             reader.wrong_type(
                 other,
@@ -100,5 +103,41 @@ impl Package {
     #[must_use]
     pub fn depends_on(&self, name: &str) -> Option<&Located<String>> {
         self.dependencies.iter().find(|d| d.value == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Sources;
+
+    fn read(text: &str) -> (Package, Diagnostics) {
+        let mut sources = Sources::new();
+        let file = sources.add("package.json", text);
+        let mut diagnostics = Diagnostics::new();
+        (parse(file, text, &mut diagnostics), diagnostics)
+    }
+
+    #[test]
+    fn a_key_given_twice_is_reported_and_the_last_counts() {
+        let (package, diagnostics) = read(
+            r#"{"name": "a", "dependencies": {"hono": "^4", "hono": "^4.1"}, "dependencies": {}}"#,
+        );
+        let codes: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(
+            codes,
+            [Code::DuplicateKey],
+            "the root's `dependencies` twice"
+        );
+        assert!(
+            package.dependencies.is_empty(),
+            "the last `dependencies` counts"
+        );
+
+        let (package, diagnostics) =
+            read(r#"{"name": "a", "dependencies": {"hono": "^4", "hono": "^4.1"}}"#);
+        let codes: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
+        assert_eq!(codes, [Code::DuplicateKey], "`hono` twice");
+        assert_eq!(package.dependencies.len(), 2);
     }
 }

@@ -94,38 +94,108 @@ impl Value<'_> {
 pub struct SyntaxError {
     message: String,
     at: usize,
-    /// Arrays and objects nest deeper than [`MAX_NESTING`]; `at` is where the level past the
-    /// limit opens.
-    too_deep: bool,
-    /// A comma before a closing bracket; `at` is the bracket.
-    trailing_comma: bool,
+    /// Where the mistake starts, from where the reader stopped.
+    place: Place,
+}
+
+/// How to find the start of a syntax mistake from the offset where the reader stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Place {
+    /// The reader stopped on it.
+    Here,
+    /// Arrays and objects nest deeper than [`MAX_NESTING`]; the level past the limit opens
+    /// here.
+    TooDeep,
+    /// A comma before a closing bracket; the reader stopped at the bracket.
+    TrailingComma,
+    /// A `\` escape; the reader stopped inside it or just after it.
+    Escape,
+    /// A misspelt `true`, `false` or `null`, or a malformed number; the reader stopped
+    /// inside it or just after it.
+    Word,
+    /// A control character inside a string; the reader stopped on it.
+    ControlCharacter,
 }
 
 impl From<JiterError> for SyntaxError {
     fn from(error: JiterError) -> Self {
-        let trailing_comma = matches!(
-            error.error_type,
-            JiterErrorType::JsonError(JsonErrorType::TrailingComma)
-        );
-        let lone_surrogate = matches!(
-            error.error_type,
-            JiterErrorType::JsonError(
-                JsonErrorType::LoneLeadingSurrogateInHexEscape
-                    | JsonErrorType::UnexpectedEndOfHexEscape
-            )
-        );
+        let JiterErrorType::JsonError(kind) = &error.error_type else {
+            return Self {
+                message: error.error_type.to_string(),
+                at: error.index,
+                place: Place::Here,
+            };
+        };
+        let (message, place) = match kind {
+            JsonErrorType::TrailingComma => {
+                ("trailing commas are not allowed", Place::TrailingComma)
+            }
+            // What JavaScript writes for a string cut in the middle of an emoji.
+            JsonErrorType::LoneLeadingSurrogateInHexEscape
+            | JsonErrorType::UnexpectedEndOfHexEscape => (
+                "a `\\u` escape holds half of a UTF-16 surrogate pair without the other half, which is no character",
+                Place::Escape,
+            ),
+            JsonErrorType::InvalidEscape => ("invalid escape", Place::Escape),
+            JsonErrorType::ExpectedSomeIdent => ("expected `true`, `false` or `null`", Place::Word),
+            JsonErrorType::InvalidNumber => ("invalid number", Place::Word),
+            JsonErrorType::ControlCharacterWhileParsingString => ("", Place::ControlCharacter),
+            _ => ("", Place::Here),
+        };
         Self {
-            message: if trailing_comma {
-                "trailing commas are not allowed".to_owned()
-            } else if lone_surrogate {
-                // What JavaScript writes for a string cut in the middle of an emoji.
-                "a `\\u` escape holds half of a UTF-16 surrogate pair without the other half, which is no character".to_owned()
+            message: if message.is_empty() {
+                kind.to_string()
             } else {
-                error.error_type.to_string()
+                message.to_owned()
             },
             at: error.index,
-            too_deep: false,
-            trailing_comma,
+            place,
+        }
+    }
+}
+
+impl SyntaxError {
+    /// What is wrong, in a few words.
+    fn message(&self, text: &str) -> &str {
+        let line_break = matches!(text.as_bytes().get(self.at), Some(b'\n' | b'\r'));
+        if self.place == Place::ControlCharacter && line_break {
+            "a string is not closed before the end of its line"
+        } else {
+            &self.message
+        }
+    }
+
+    /// The offset in `text` where the mistake starts.
+    fn start(&self, text: &str) -> usize {
+        let at = self.at.min(text.len());
+        let before = text.get(..at).unwrap_or_default();
+        match self.place {
+            Place::Here | Place::TooDeep | Place::ControlCharacter => at,
+            Place::TrailingComma => {
+                let rest = before.trim_ascii_end();
+                if rest.ends_with(',') {
+                    rest.len() - 1
+                } else {
+                    at
+                }
+            }
+            // An escape is at most twelve bytes (a pair of `\uXXXX`).
+            Place::Escape => {
+                let from = at.saturating_sub(12);
+                let to = (at + 1).min(text.len());
+                text.as_bytes()[from..to]
+                    .iter()
+                    .rposition(|&b| b == b'\\')
+                    .map_or(at, |i| from + i)
+            }
+            Place::Word => {
+                let word = before
+                    .bytes()
+                    .rev()
+                    .take_while(|b| b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.'))
+                    .count();
+                at - word
+            }
         }
     }
 }
@@ -157,8 +227,7 @@ impl<'a> Stream<'a> {
             return Err(SyntaxError {
                 message: String::new(),
                 at: self.jiter.current_index(),
-                too_deep: true,
-                trailing_comma: false,
+                place: Place::TooDeep,
             });
         }
         Ok(())
@@ -372,7 +441,7 @@ pub fn read<'a, T>(
             diagnostics.extend(found);
             Some(value)
         }
-        Err(error) if error.too_deep => {
+        Err(error) if error.place == Place::TooDeep => {
             let at = error.at + offset;
             diagnostics.push(
                 Diagnostic::new(
@@ -390,17 +459,10 @@ pub fn read<'a, T>(
             None
         }
         Err(error) => {
-            let mut start = (error.at + offset).min(text.len());
-            if error.trailing_comma {
-                // The error stands at the bracket that closes; the comma is what to delete.
-                let before = text.get(..start).unwrap_or_default().trim_ascii_end();
-                if before.ends_with(',') {
-                    start = before.len() - 1;
-                }
-            }
+            let start = error.start(body) + offset;
             let end = next_boundary(text, start);
             diagnostics.push(
-                Diagnostic::new(code, format!("invalid JSON: {}", error.message))
+                Diagnostic::new(code, format!("invalid JSON: {}", error.message(body)))
                     .at(Span::new(file, start, end), "here")
                     .help("fix the JSON syntax at this position; the file must be strict JSON (no comments or trailing commas)"),
             );

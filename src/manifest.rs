@@ -446,6 +446,35 @@ mod tests {
     }
 
     #[test]
+    fn a_string_left_open_at_the_end_of_its_line_is_named() {
+        let (_, diags) = read("{\"archetype\": \"web-service,\n \"assertions\": []}");
+        let diag = diags.iter().next().expect("one diagnostic");
+        assert!(diag.message.contains("not closed"), "{}", diag.message);
+    }
+
+    /// Each mistake is shown where it starts, not where the reader noticed it.
+    #[test]
+    fn syntax_errors_point_at_the_start_of_the_mistake() {
+        for (text, mistake) in [
+            (r#"{"a": tru, "b": 1}"#, "tru"),
+            (r#"{"a": 01}"#, "01"),
+            (r#"{"a": "x\qy"}"#, "\\q"),
+            (r#"{"a": "é\ud800", "b": 1}"#, "\\ud800"),
+            (r#"{"a": "ab\udc00z"}"#, "\\udc00"),
+            ("{\"assertions\": [1,  ]}", ",  ]"),
+        ] {
+            let (_, diags) = read(text);
+            let diag = diags.iter().next().expect("one diagnostic");
+            let start = diag.primary.as_ref().expect("a label").span.start();
+            assert!(
+                text[start..].starts_with(mistake),
+                "{text}: shown at {:?}",
+                &text[start..]
+            );
+        }
+    }
+
+    #[test]
     fn a_byte_order_mark_keeps_spans_right() {
         let text = "\u{feff}{\"archetype\": 7}";
         let (_, diags) = read(text);

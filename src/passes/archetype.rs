@@ -224,12 +224,17 @@ fn name(input: &Input<'_>, diagnostics: &mut Diagnostics) -> Option<String> {
         if input.folder.package_json.is_none() {
             return Some("app".to_owned());
         }
-        // A package.json that does not parse, or whose name is not a string, is reported
-        // already; "no name" would only repeat it less precisely.
-        if diagnostics
-            .iter()
-            .any(|d| matches!(d.code, Code::MalformedPackageJson | Code::WrongFieldType))
-        {
+        // A package.json that does not parse (nor nests within the limit), or whose name is
+        // not a string, is reported already; "no name" would only repeat it less precisely.
+        let in_package = |d: &Diagnostic| {
+            d.primary
+                .as_ref()
+                .is_some_and(|l| Some(l.span.file) == input.folder.package_json)
+        };
+        if diagnostics.iter().any(|d| {
+            matches!(d.code, Code::MalformedPackageJson | Code::WrongFieldType)
+                || (d.code == Code::InputTooLarge && in_package(d))
+        }) {
             return None;
         }
         diagnostics.push(
