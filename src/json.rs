@@ -179,7 +179,7 @@ impl SyntaxError {
                     at
                 }
             }
-            // An escape is at most twelve bytes (a pair of `\uXXXX`).
+            // An escape is at most twelve bytes: two `\u` escapes of four hex digits each.
             Place::Escape => {
                 let from = at.saturating_sub(12);
                 let to = (at + 1).min(text.len());
