@@ -34,6 +34,7 @@ pub mod load;
 pub mod manifest;
 pub mod merge;
 pub mod model;
+pub mod parallel;
 pub mod passes;
 pub mod source;
 pub mod verify;

@@ -185,9 +185,7 @@ impl Sources {
 
     /// Adds a file and returns its id.
     pub fn add(&mut self, path: impl Into<String>, text: impl Into<String>) -> FileId {
-        let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
-        self.files.push(SourceFile::new(path, text));
-        id
+        self.add_shared(path, Arc::new(text.into()))
     }
 
     /// Adds a file whose text another table holds too, and returns its id.

@@ -11,8 +11,9 @@
 //!    cannot: required fields, known categories and statuses, ids, names, ports, repeats.
 //!
 //! Batches are independent, so a large file is read by several threads, each taking a run of
-//! batches; the checks across declarations (one `app`, one declaration a variable) run once at
-//! the end, in file order.
+//! batches, and many files are shared out among threads in runs of about equal size; the
+//! checks across declarations (one `app`, one declaration a variable) run once at the end, in
+//! file order.
 
 mod app;
 mod assertion;
@@ -103,33 +104,10 @@ pub fn parse_files(files: &[(FileId, &str)], diagnostics: &mut Diagnostics) -> V
             })
             .collect()
     };
-    let read = if workers == 1 {
-        one(files)
-    } else {
-        let runs = runs_of_equal_size(files, total.div_ceil(workers));
-        thread::scope(|scope| {
-            let handles: Vec<_> = runs
-                .iter()
-                .map(|&run| {
-                    thread::Builder::new()
-                        .name("specdeploy-lang".to_owned())
-                        .spawn_scoped(scope, move || one(run))
-                        .map_err(|_| run)
-                })
-                .collect();
-            handles
-                .into_iter()
-                .flat_map(|handle| match handle {
-                    Ok(handle) => handle
-                        .join()
-                        .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                    // A thread that cannot be started leaves its run to this one.
-                    Err(run) => one(run),
-                })
-                .collect()
-        })
-    };
+    let runs = runs_of_equal_size(files, total.div_ceil(workers).max(1));
+    let read = crate::parallel::in_order("specdeploy-lang", &runs, |run| one(run));
     read.into_iter()
+        .flatten()
         .map(|(document, found)| {
             diagnostics.extend(found);
             document
@@ -161,31 +139,12 @@ fn runs_of_equal_size<'f, 't>(
 /// and joins what they read in file order.
 fn read_in_parallel(file: FileId, text: &str, batches: &[Range<usize>], workers: usize) -> Reading {
     let per_worker = batches.len().div_ceil(workers);
-    thread::scope(|scope| {
-        let runs: Vec<_> = batches
-            .chunks(per_worker)
-            .map(|run| {
-                let spawned = thread::Builder::new()
-                    .name("specdeploy-lang".to_owned())
-                    .spawn_scoped(scope, move || read(file, text, run));
-                // A thread that cannot be started leaves its run to this one.
-                spawned.map_err(|_| run)
-            })
-            .collect();
-        let mut reading = Reading::default();
-        for run in runs {
-            let part = match run {
-                // A worker that panicked hit a bug; it is raised here as it would have been
-                // without threads.
-                Ok(handle) => handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                Err(run) => read(file, text, run),
-            };
-            reading.append(part);
-        }
-        reading
-    })
+    let runs: Vec<&[Range<usize>]> = batches.chunks(per_worker).collect();
+    let mut reading = Reading::default();
+    for part in crate::parallel::in_order("specdeploy-lang", &runs, |run| read(file, text, run)) {
+        reading.append(part);
+    }
+    reading
 }
 
 /// Parses and lowers `batches` of `text`, in order.

@@ -27,22 +27,24 @@ pub(super) fn corroborated<'a>(
     // makes nothing of that kind; nor does a boundary or actor that names one. Each is held
     // with the span of the first item that names it, for the report.
     let mut by_assertion: FxHashMap<(&str, NeedKind), Span> = FxHashMap::default();
-    let mut by_item: FxHashMap<(Span, NeedKind), (Span, &'static str)> = FxHashMap::default();
+    let mut by_item: FxHashMap<(Span, NeedKind), &'static str> = FxHashMap::default();
     for item in items {
         let span = item.text.span;
         for &(kind, name) in &item.others {
-            by_item.entry((span, kind)).or_insert((span, name));
+            by_item.entry((span, kind)).or_insert(name);
             if let Some(id) = item.assertion {
                 by_assertion.entry((id, kind)).or_insert(span);
             }
         }
     }
     // The span of the item that names another technology of the hit's kind, if one does.
-    let naming = |hit: &Hit<'_>| match hit.item.assertion {
-        Some(id) => by_assertion.get(&(id, hit.rule.kind)).copied(),
-        None => by_item
-            .get(&(hit.item.text.span, hit.rule.kind))
-            .map(|(span, _)| *span),
+    let naming = |hit: &Hit<'_>| {
+        let span = hit.item.text.span;
+        if let Some(id) = hit.item.assertion {
+            by_assertion.get(&(id, hit.rule.kind)).copied()
+        } else {
+            by_item.contains_key(&(span, hit.rule.kind)).then_some(span)
+        }
     };
     let mut confirmed_kinds: FxHashSet<NeedKind> = declared.iter().map(|d| d.kind.value).collect();
     confirmed_kinds.extend(
@@ -58,7 +60,8 @@ pub(super) fn corroborated<'a>(
             if reported.insert(span) {
                 let name = by_item
                     .get(&(span, kind))
-                    .map_or("another technology", |(_, name)| name);
+                    .copied()
+                    .unwrap_or("another technology");
                 diagnostics.push(
                     Diagnostic::new(
                         Code::UnsupportedTechnology,

@@ -165,62 +165,43 @@ fn scan<'a>(input: &'a Input<'a>) -> (Vec<Item<'a>>, Vec<Firing>) {
     let table = PhraseTable::new();
     let sources = &input.folder.sources;
     let context = &input.specs.context;
-    let boundaries = context
-        .boundaries
-        .iter()
-        .map(|b| (Field::Boundary, None, b));
-    let actors = context.actors.iter().map(|a| (Field::Actor, None, a));
-    let dependencies = || {
-        input
-            .package
-            .dependencies
-            .iter()
-            .map(|d| (Field::Dependency, None, d))
+    let assertions = &input.specs.assertions[..];
+    // Each run: its assertions, and whether it is the first (which reads the boundaries and
+    // actors before them) and the last (which reads the dependencies after them).
+    let runs = if assertions.len() < PARALLEL_ASSERTIONS {
+        vec![(assertions, true, true)]
+    } else {
+        let (first, second) = assertions.split_at(assertions.len() / 2);
+        vec![(first, true, false), (second, false, true)]
     };
-    let assertions = &input.specs.assertions;
-    if assertions.len() < PARALLEL_ASSERTIONS {
-        let texts = boundaries
-            .chain(actors)
-            .chain(assertion_texts(assertions))
-            .chain(dependencies());
-        return scan_texts(&table, sources, texts);
-    }
-    let (first, second) = assertions.split_at(assertions.len() / 2);
-    let ((mut items, mut firings), (more_items, more_firings)) = std::thread::scope(|scope| {
-        let table = &table;
-        let later = std::thread::Builder::new()
-            .name("specdeploy-needs".to_owned())
-            .spawn_scoped(scope, move || {
-                scan_texts(
-                    table,
-                    sources,
-                    assertion_texts(second).chain(dependencies()),
-                )
-            });
-        let early = scan_texts(
-            table,
-            sources,
-            boundaries.chain(actors).chain(assertion_texts(first)),
-        );
-        let late = match later {
-            Ok(handle) => handle
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            // A thread that cannot be started leaves its half to this one.
-            Err(_) => scan_texts(
-                table,
-                sources,
-                assertion_texts(second).chain(dependencies()),
-            ),
-        };
-        (early, late)
+    let parts = crate::parallel::in_order("specdeploy-needs", &runs, |&(part, first, last)| {
+        let only = |texts: &'a [Located<String>], keep: bool| if keep { texts } else { &[] };
+        let texts = only(&context.boundaries, first)
+            .iter()
+            .map(|b| (Field::Boundary, None, b))
+            .chain(
+                only(&context.actors, first)
+                    .iter()
+                    .map(|a| (Field::Actor, None, a)),
+            )
+            .chain(assertion_texts(part))
+            .chain(
+                only(&input.package.dependencies, last)
+                    .iter()
+                    .map(|d| (Field::Dependency, None, d)),
+            );
+        scan_texts(&table, sources, texts)
     });
-    let offset = items.len();
-    items.extend(more_items);
-    firings.extend(more_firings.into_iter().map(|f| Firing {
-        item: f.item + offset,
-        ..f
-    }));
+    let mut items = Vec::new();
+    let mut firings = Vec::new();
+    for (more_items, more_firings) in parts {
+        let offset = items.len();
+        items.extend(more_items);
+        firings.extend(more_firings.into_iter().map(|f| Firing {
+            item: f.item + offset,
+            ..f
+        }));
+    }
     (items, firings)
 }
 
