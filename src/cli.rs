@@ -552,12 +552,8 @@ fn build(
     if mode != WriteMode::Force {
         keep_users_ignore_file(app_dir, &mut compilation);
     }
-    let mut files: Vec<(PathBuf, crate::emit::Artifact)> = compilation
-        .artifacts
-        .iter()
-        .map(|a| (root_of(a), a.clone()))
-        .collect();
-    output::claim(&mut files, mode, &mut compilation.diagnostics);
+    let planned = compilation.artifacts.iter().map(|a| (root_of(a), a));
+    let files = output::claim(planned, mode, &mut compilation.diagnostics);
     if mode == WriteMode::Check {
         let (drift, diff) = output::drift(&files);
         let code = finish(cli, &compilation, || print_stdout(&diff));

@@ -73,53 +73,248 @@ impl std::fmt::Display for Refusal {
 /// When the path is malformed, leaves `root`, or meets something that is not a folder on the
 /// way or not a file at its end.
 pub fn resolve(root: &Path, relative: &str) -> Result<PathBuf, Refusal> {
-    let parts: Vec<&str> = relative.split('/').collect();
-    let plain = |p: &&str| {
-        !p.is_empty()
-            && *p != "."
-            && *p != ".."
-            && !p.contains(['\\', '\0', ':'])
-            && !p.chars().any(char::is_control)
-    };
-    if parts.is_empty() || !parts.iter().all(plain) {
-        return Err(Refusal::NotRelative);
-    }
-    if std::fs::symlink_metadata(root).is_err() {
-        // The root does not exist yet: nothing under it can be a link.
-        return Ok(root.join(relative));
-    }
-    let mut path = root.to_path_buf();
-    for (i, part) in parts.iter().enumerate() {
-        path.push(part);
-        let last = i + 1 == parts.len();
-        let Ok(meta) = std::fs::symlink_metadata(&path) else {
-            return Ok(root.join(relative));
-        };
-        if meta.file_type().is_symlink() {
-            let Ok(target) = std::fs::canonicalize(&path) else {
-                return Err(Refusal::Dangling(path));
-            };
-            let base = std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf());
-            if !target.starts_with(&base) {
-                return Err(Refusal::Escapes { link: path, target });
-            }
-            if last {
-                return if target.is_file() {
-                    Ok(target)
-                } else {
-                    Err(Refusal::NotAFile(path))
-                };
-            }
-            if !target.is_dir() {
-                return Err(Refusal::NotAFolder(path));
-            }
-        } else if last && !meta.is_file() {
-            return Err(Refusal::NotAFile(path));
-        } else if !last && !meta.is_dir() {
-            return Err(Refusal::NotAFolder(path));
+    Resolver::new(root).resolve(relative).map(|r| r.path)
+}
+
+/// A path [`Resolver::resolve`] accepted.
+#[derive(Debug)]
+pub struct Resolved {
+    /// The file written: the path under the root, or where a link inside the root leads.
+    pub path: PathBuf,
+    /// What stands there, when something does: always a regular file.
+    metadata: Option<std::fs::Metadata>,
+}
+
+/// Resolves artifact paths under one root, as [`resolve`] does, looking at each folder on
+/// the way once however many artifacts it holds.
+#[derive(Debug)]
+pub struct Resolver {
+    root: PathBuf,
+    exists: bool,
+    /// The root with every link resolved, once a link needs it.
+    base: Option<PathBuf>,
+    /// What each folder under the root, by its relative path, was found to be.
+    folders: rustc_hash::FxHashMap<String, Folder>,
+}
+
+#[derive(Clone, Debug)]
+enum Folder {
+    Present,
+    Missing,
+    Refused(Refusal),
+}
+
+impl Resolver {
+    /// A resolver for paths under `root`.
+    #[must_use]
+    pub fn new(root: &Path) -> Self {
+        Self {
+            root: root.to_path_buf(),
+            // When the root does not exist yet, nothing under it can be a link.
+            exists: std::fs::symlink_metadata(root).is_ok(),
+            base: None,
+            folders: rustc_hash::FxHashMap::default(),
         }
     }
-    Ok(path)
+
+    /// The root the paths are under.
+    #[must_use]
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The file that `relative` names under the root: see [`resolve`].
+    ///
+    /// # Errors
+    /// As [`resolve`].
+    pub fn resolve(&mut self, relative: &str) -> Result<Resolved, Refusal> {
+        let plain = |p: &str| {
+            !p.is_empty()
+                && p != "."
+                && p != ".."
+                && !p.contains(['\\', '\0', ':'])
+                && !p.chars().any(char::is_control)
+        };
+        if !relative.split('/').all(plain) {
+            return Err(Refusal::NotRelative);
+        }
+        let new = |root: &Path| {
+            Ok(Resolved {
+                path: root.join(relative),
+                metadata: None,
+            })
+        };
+        if !self.exists {
+            return new(&self.root);
+        }
+        for (end, _) in relative.match_indices('/') {
+            match self.folder(&relative[..end]) {
+                Folder::Present => {}
+                Folder::Missing => return new(&self.root),
+                Folder::Refused(refusal) => return Err(refusal),
+            }
+        }
+        let path = self.root.join(relative);
+        let Ok(metadata) = std::fs::symlink_metadata(&path) else {
+            return Ok(Resolved {
+                path,
+                metadata: None,
+            });
+        };
+        if metadata.file_type().is_symlink() {
+            let target = self.inside(&path)?;
+            return match std::fs::metadata(&target) {
+                Ok(metadata) if metadata.is_file() => Ok(Resolved {
+                    path: target,
+                    metadata: Some(metadata),
+                }),
+                _ => Err(Refusal::NotAFile(path)),
+            };
+        }
+        if !metadata.is_file() {
+            return Err(Refusal::NotAFile(path));
+        }
+        Ok(Resolved {
+            path,
+            metadata: Some(metadata),
+        })
+    }
+
+    /// What the folder `relative` (no trailing `/`) is, looked at once.
+    fn folder(&mut self, relative: &str) -> Folder {
+        if let Some(folder) = self.folders.get(relative) {
+            return folder.clone();
+        }
+        let path = self.root.join(relative);
+        let folder = match std::fs::symlink_metadata(&path) {
+            Err(_) => Folder::Missing,
+            Ok(metadata) if metadata.file_type().is_symlink() => match self.inside(&path) {
+                Ok(target) if target.is_dir() => Folder::Present,
+                Ok(_) => Folder::Refused(Refusal::NotAFolder(path)),
+                Err(refusal) => Folder::Refused(refusal),
+            },
+            Ok(metadata) if metadata.is_dir() => Folder::Present,
+            Ok(_) => Folder::Refused(Refusal::NotAFolder(path)),
+        };
+        self.folders.insert(relative.to_owned(), folder.clone());
+        folder
+    }
+
+    /// Where the link `link` leads, when that is inside the root.
+    fn inside(&mut self, link: &Path) -> Result<PathBuf, Refusal> {
+        let Ok(target) = std::fs::canonicalize(link) else {
+            return Err(Refusal::Dangling(link.to_path_buf()));
+        };
+        let root = &self.root;
+        let base = self
+            .base
+            .get_or_insert_with(|| std::fs::canonicalize(root).unwrap_or_else(|_| root.clone()));
+        if target.starts_with(base) {
+            Ok(target)
+        } else {
+            Err(Refusal::Escapes {
+                link: link.to_path_buf(),
+                target,
+            })
+        }
+    }
+}
+
+/// An artifact's file, resolved, with what stood there when it was looked at: what
+/// [`Place::write`] compares with and replaces.
+#[derive(Debug)]
+pub struct Place {
+    path: PathBuf,
+    /// What stood there, when something did.
+    metadata: Option<std::fs::Metadata>,
+    /// Its bytes, when it is no larger than the largest input and could be read.
+    bytes: Option<Vec<u8>>,
+    /// Why it could not be read, when it could not.
+    unreadable: Option<std::io::Error>,
+}
+
+impl Place {
+    /// Looks at the file `resolved` leads to, reading it when it exists.
+    #[must_use]
+    pub fn look(resolved: Resolved) -> Self {
+        let Resolved { path, metadata } = resolved;
+        let (bytes, unreadable) = match &metadata {
+            None => (None, None),
+            Some(metadata) => match read_regular(&path, metadata) {
+                Ok(bytes) => (bytes, None),
+                Err(e) => (None, Some(e)),
+            },
+        };
+        Self {
+            path,
+            metadata,
+            bytes,
+            unreadable,
+        }
+    }
+
+    /// The file written.
+    #[must_use]
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Its bytes before the write, when it existed and could be read.
+    #[must_use]
+    pub fn bytes(&self) -> Option<&[u8]> {
+        self.bytes.as_deref()
+    }
+
+    /// What stood there: nothing, a file specdeploy wrote (unchanged or edited since), or the
+    /// user's own file.
+    ///
+    /// # Errors
+    /// When the file exists but could not be read.
+    pub fn standing(&self) -> Result<Standing, &std::io::Error> {
+        if let Some(e) = &self.unreadable {
+            return Err(e);
+        }
+        Ok(match (&self.metadata, &self.bytes) {
+            (None, _) => Standing::Absent,
+            (Some(_), None) => Standing::Foreign,
+            (Some(_), Some(bytes)) => match marker::provenance(bytes) {
+                Provenance::Generated => Standing::Generated,
+                Provenance::Edited => Standing::Edited,
+                Provenance::Foreign => Standing::Foreign,
+            },
+        })
+    }
+
+    /// Writes `contents` here, atomically (a temporary file in the same folder, then a
+    /// rename), so a failure leaves the old file or the new one, never a truncated one. A
+    /// file that already holds `contents` is left as it is.
+    ///
+    /// # Errors
+    /// When the folder cannot be created or the file cannot be written.
+    pub fn write(&self, contents: &str) -> std::io::Result<Outcome> {
+        if self.bytes.as_deref() == Some(contents.as_bytes()) {
+            return Ok(Outcome::Unchanged);
+        }
+        let folder = self.path.parent().unwrap_or(Path::new("."));
+        if self.metadata.is_none() {
+            std::fs::create_dir_all(folder)?;
+        }
+        let mut temporary = tempfile::NamedTempFile::new_in(folder)?;
+        std::io::Write::write_all(&mut temporary, contents.as_bytes())?;
+        temporary.as_file().sync_all()?;
+        // Keep the permissions of a file being replaced; a new file gets the usual rw-r--r--
+        // rather than the temporary file's owner-only mode.
+        match &self.metadata {
+            Some(metadata) => std::fs::set_permissions(temporary.path(), metadata.permissions())?,
+            None => set_default_permissions(temporary.path())?,
+        }
+        temporary.persist(&self.path).map_err(|e| e.error)?;
+        Ok(if self.metadata.is_some() {
+            Outcome::Updated
+        } else {
+            Outcome::Created
+        })
+    }
 }
 
 /// What stands at `path` (an already resolved path): nothing, a file specdeploy wrote
@@ -128,18 +323,19 @@ pub fn resolve(root: &Path, relative: &str) -> Result<PathBuf, Refusal> {
 /// # Errors
 /// When the file exists but cannot be read.
 pub fn standing(path: &Path) -> std::io::Result<Standing> {
-    match std::fs::metadata(path) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Standing::Absent),
-        Err(e) => Err(e),
-        Ok(_) => Ok(match existing(path)? {
-            None => Standing::Foreign,
-            Some(bytes) => match marker::provenance(&bytes) {
-                Provenance::Generated => Standing::Generated,
-                Provenance::Edited => Standing::Edited,
-                Provenance::Foreign => Standing::Foreign,
-            },
-        }),
+    let metadata = match std::fs::metadata(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(e),
+        Ok(metadata) => Some(metadata),
+    };
+    let mut place = Place::look(Resolved {
+        path: path.to_path_buf(),
+        metadata,
+    });
+    if let Some(e) = place.unreadable.take() {
+        return Err(e);
     }
+    Ok(place.standing().unwrap_or(Standing::Foreign))
 }
 
 /// The contents of the file at `path` as it stands before a write, when it is a regular file
@@ -149,13 +345,17 @@ pub fn standing(path: &Path) -> std::io::Result<Standing> {
 /// # Errors
 /// When the file exists but cannot be read.
 pub fn existing(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
+    read_regular(path, &std::fs::metadata(path)?)
+}
+
+/// The bytes of `path`, whose metadata is `metadata`, as [`existing`] reads them.
+fn read_regular(path: &Path, metadata: &std::fs::Metadata) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read as _;
-    let meta = std::fs::metadata(path)?;
-    if !meta.is_file() || meta.len() > crate::load::MAX_FILE_BYTES {
+    if !metadata.is_file() || metadata.len() > crate::load::MAX_FILE_BYTES {
         return Ok(None);
     }
     let file = std::fs::File::open(path)?;
-    let mut bytes = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0) + 1);
+    let mut bytes = Vec::with_capacity(usize::try_from(metadata.len()).unwrap_or(0) + 1);
     file.take(crate::load::MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)?;
     Ok((bytes.len() as u64 <= crate::load::MAX_FILE_BYTES).then_some(bytes))
@@ -172,37 +372,16 @@ pub enum Outcome {
     Unchanged,
 }
 
-/// Writes `artifact` under `out`, atomically (a temporary file in the same folder, then a
-/// rename), so a failure leaves the old file or the new one, never a truncated one. The path
-/// is checked by [`resolve`] first.
+/// Writes `artifact` under `out` with [`Place::write`], once [`resolve`] has checked its
+/// path.
 ///
 /// # Errors
-/// When the folder cannot be created or the file cannot be written.
+/// When the path is refused, the folder cannot be created or the file cannot be written.
 pub fn write(out: &Path, artifact: &Artifact) -> std::io::Result<Outcome> {
-    let path = resolve(out, &artifact.path)
+    let resolved = Resolver::new(out)
+        .resolve(&artifact.path)
         .map_err(|r| std::io::Error::new(std::io::ErrorKind::InvalidInput, r.to_string()))?;
-    let existed = std::fs::symlink_metadata(&path).is_ok();
-    let existing = existing(&path).ok().flatten();
-    if existing.as_deref() == Some(artifact.contents.as_bytes()) {
-        return Ok(Outcome::Unchanged);
-    }
-    let folder = path.parent().unwrap_or(out);
-    std::fs::create_dir_all(folder)?;
-    let mut temporary = tempfile::NamedTempFile::new_in(folder)?;
-    std::io::Write::write_all(&mut temporary, artifact.contents.as_bytes())?;
-    temporary.as_file().sync_all()?;
-    // Keep the permissions of a file being replaced; a new file gets the usual rw-r--r--
-    // rather than the temporary file's owner-only mode.
-    match std::fs::metadata(&path) {
-        Ok(meta) => std::fs::set_permissions(temporary.path(), meta.permissions())?,
-        Err(_) => set_default_permissions(temporary.path())?,
-    }
-    temporary.persist(&path).map_err(|e| e.error)?;
-    Ok(if existed {
-        Outcome::Updated
-    } else {
-        Outcome::Created
-    })
+    Place::look(resolved).write(&artifact.contents)
 }
 
 #[cfg(unix)]
@@ -249,6 +428,48 @@ mod tests {
             resolve(&root.path().join("not-yet"), ".env.example"),
             Ok(root.path().join("not-yet/.env.example"))
         );
+    }
+
+    #[test]
+    fn a_place_is_written_only_when_its_contents_change() {
+        let root = tempfile::tempdir().expect("temporary folder");
+        let mut resolver = Resolver::new(root.path());
+        let look = |resolver: &mut Resolver| {
+            Place::look(resolver.resolve("deploy/k8s/app.yaml").expect("resolves"))
+        };
+        let place = look(&mut resolver);
+        assert_eq!(place.standing().ok(), Some(Standing::Absent));
+        assert_eq!(place.write("one\n").ok(), Some(Outcome::Created));
+        // The resolver remembers `deploy/` as missing; a new one sees what was created.
+        let mut resolver = Resolver::new(root.path());
+        let place = look(&mut resolver);
+        assert_eq!(place.bytes(), Some(&b"one\n"[..]));
+        assert_eq!(place.standing().ok(), Some(Standing::Foreign));
+        assert_eq!(place.write("one\n").ok(), Some(Outcome::Unchanged));
+        assert_eq!(place.write("two\n").ok(), Some(Outcome::Updated));
+        let written = std::fs::read_to_string(root.path().join("deploy/k8s/app.yaml"));
+        assert_eq!(written.ok().as_deref(), Some("two\n"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_refused_folder_refuses_every_file_in_it() {
+        let root = tempfile::tempdir().expect("temporary folder");
+        std::os::unix::fs::symlink("/", root.path().join("deploy")).expect("link");
+        std::fs::write(root.path().join("file"), "x").expect("file");
+        let mut resolver = Resolver::new(root.path());
+        for relative in ["deploy/a.yaml", "deploy/k8s/b.yaml", "deploy/a.yaml"] {
+            assert!(
+                matches!(resolver.resolve(relative), Err(Refusal::Escapes { .. })),
+                "{relative}"
+            );
+        }
+        for relative in ["file/a.yaml", "file/b.yaml"] {
+            assert!(
+                matches!(resolver.resolve(relative), Err(Refusal::NotAFolder(_))),
+                "{relative}"
+            );
+        }
     }
 
     #[cfg(unix)]

@@ -6,23 +6,41 @@ use std::path::PathBuf;
 use super::{EXIT_OK, EXIT_SPEC_ERRORS, WriteMode};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::emit::{Artifact, Root};
-use crate::write::{self, Outcome, Standing};
+use crate::write::{self, Outcome, Place, Resolver, Standing};
 
-/// Checks what stands at each artifact's path before anything is written. A path that leaves
-/// its root, or a file edited since specdeploy wrote it, is an error; a file the user wrote
-/// is kept and its artifact dropped, with a warning. With `--force` only the paths are
-/// checked.
-pub(super) fn claim(
-    files: &mut Vec<(PathBuf, Artifact)>,
+/// An artifact that may be written, with where it goes and what stands there now.
+pub(super) struct Claimed<'a> {
+    /// The file as the user named it: the root joined with the artifact's path.
+    pub shown: PathBuf,
+    /// Where it is written, and what stood there when it was looked at.
+    pub place: Place,
+    /// The artifact.
+    pub artifact: &'a Artifact,
+}
+
+/// Checks what stands at each artifact's path before anything is written, reading each file
+/// once. A path that leaves its root, or a file edited since specdeploy wrote it, is an
+/// error; a file the user wrote is kept and its artifact dropped, with a warning. With
+/// `--force` only the paths are checked. Returns the artifacts that may be written.
+pub(super) fn claim<'a>(
+    files: impl IntoIterator<Item = (PathBuf, &'a Artifact)>,
     mode: WriteMode,
     diagnostics: &mut Diagnostics,
-) {
-    let mut kept = Vec::new();
+) -> Vec<Claimed<'a>> {
+    let mut claimed = Vec::new();
+    let mut resolvers: Vec<Resolver> = Vec::new();
     let mut refused = std::collections::BTreeSet::new();
-    for (i, (root, artifact)) in files.iter().enumerate() {
+    for (root, artifact) in files {
         let shown = root.join(&artifact.path);
-        let path = match write::resolve(root, &artifact.path) {
-            Ok(path) => path,
+        let i = resolvers
+            .iter()
+            .position(|r| r.root() == root.as_path())
+            .unwrap_or_else(|| {
+                resolvers.push(Resolver::new(&root));
+                resolvers.len() - 1
+            });
+        let place = match resolvers[i].resolve(&artifact.path) {
+            Ok(resolved) => Place::look(resolved),
             Err(refusal) => {
                 if let write::Refusal::Escapes { link, .. } = &refusal {
                     if !refused.insert(link.clone()) {
@@ -40,9 +58,14 @@ pub(super) fn claim(
             }
         };
         if mode == WriteMode::Force {
+            claimed.push(Claimed {
+                shown,
+                place,
+                artifact,
+            });
             continue;
         }
-        match write::standing(&path) {
+        match place.standing() {
             Ok(Standing::Edited) if mode == WriteMode::Safe => {
                 diagnostics.push(
                     Diagnostic::new(
@@ -53,9 +76,14 @@ pub(super) fn claim(
                 );
             }
             // `--check` shows an edit as drift.
-            Ok(Standing::Absent | Standing::Generated | Standing::Edited) => {}
+            Ok(Standing::Absent | Standing::Generated | Standing::Edited) => {
+                claimed.push(Claimed {
+                    shown,
+                    place,
+                    artifact,
+                });
+            }
             Ok(Standing::Foreign) => {
-                kept.push(i);
                 diagnostics.push(
                     Diagnostic::new(
                         Code::WouldOverwrite,
@@ -76,26 +104,27 @@ pub(super) fn claim(
             ),
         }
     }
-    for i in kept.into_iter().rev() {
-        files.remove(i);
-    }
+    claimed
 }
 
 /// How many of `files` differ from what is on disk, and the unified diff of each.
-pub(super) fn drift(files: &[(PathBuf, Artifact)]) -> (usize, String) {
+pub(super) fn drift(files: &[Claimed<'_>]) -> (usize, String) {
     let mut count = 0;
     let mut text = String::new();
-    for (root, artifact) in files {
-        let path = root.join(&artifact.path);
-        let on_disk = write::existing(&path)
-            .ok()
-            .flatten()
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
+    for Claimed {
+        shown,
+        place,
+        artifact,
+    } in files
+    {
+        let on_disk = place
+            .bytes()
+            .map(|b| String::from_utf8_lossy(b))
             .unwrap_or_default();
         if on_disk != artifact.contents {
             count += 1;
-            let shown = path.display().to_string();
-            let diff = similar::TextDiff::from_lines(&on_disk, &artifact.contents);
+            let shown = shown.display().to_string();
+            let diff = similar::TextDiff::from_lines(on_disk.as_ref(), &artifact.contents);
             text.push_str(&diff.unified_diff().header(&shown, &shown).to_string());
         }
     }
@@ -119,21 +148,25 @@ pub(super) fn check_result(code: u8, drift: usize) -> u8 {
 
 /// Writes every file, stopping at the first failure; says what happened to each file written
 /// and, after a failure, why the rest was not.
-pub(super) fn write_all(
-    files: &[(PathBuf, Artifact)],
-) -> (Vec<(PathBuf, &Artifact, Outcome)>, Option<String>) {
+pub(super) fn write_all<'a>(
+    files: &[Claimed<'a>],
+) -> (Vec<(PathBuf, &'a Artifact, Outcome)>, Option<String>) {
     let mut lines = Vec::with_capacity(files.len());
-    for (root, artifact) in files {
-        let path = root.join(&artifact.path);
-        match write::write(root, artifact) {
-            Ok(outcome) => lines.push((path, artifact, outcome)),
+    for Claimed {
+        shown,
+        place,
+        artifact,
+    } in files
+    {
+        match place.write(&artifact.contents) {
+            Ok(outcome) => lines.push((shown.clone(), *artifact, outcome)),
             Err(e) => {
                 let rest = files.len() - lines.len();
                 return (
                     lines,
                     Some(format!(
                         "cannot write {}: {e}; it and the {} artifact(s) after it were not written",
-                        path.display(),
+                        shown.display(),
                         rest - 1
                     )),
                 );

@@ -190,11 +190,16 @@ pub(super) fn build(
         mode: Some(mode),
     };
     let mut workspace = read(root, options, &reading);
-    let mut files: Vec<(PathBuf, Artifact)> = planned(root, out, &workspace)
+    // Owned, so that claiming can add to the workspace's diagnostics.
+    let planned: Vec<(PathBuf, Artifact)> = planned(root, out, &workspace)
         .into_iter()
         .map(|(dir, a)| (dir, a.clone()))
         .collect();
-    super::output::claim(&mut files, mode, &mut workspace.diagnostics);
+    let files = super::output::claim(
+        planned.iter().map(|(dir, a)| (dir.clone(), a)),
+        mode,
+        &mut workspace.diagnostics,
+    );
     if mode == WriteMode::Check {
         let (drift, diff) = super::output::drift(&files);
         let code = finish(cli, &workspace, || print_stdout(&diff));

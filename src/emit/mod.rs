@@ -194,12 +194,19 @@ fn environment() -> Environment<'static> {
     env.add_filter("comment", |text: &str| {
         Value::from_safe_string(escape::comment(text))
     });
-    for (name, source) in TEMPLATES.iter().chain(kubernetes::TEMPLATES) {
-        if let Err(e) = env.add_template(name, source) {
-            tracing::error!(template = name, error = %e, "template does not parse");
-        }
-    }
+    // Each template is compiled when it is first rendered (or imported), so a build compiles
+    // only the ones its artifacts need.
+    env.set_loader(|name| Ok(source(name)));
     env
+}
+
+/// The source of template `name`.
+fn source(name: &str) -> Option<&'static str> {
+    TEMPLATES
+        .iter()
+        .chain(kubernetes::TEMPLATES)
+        .find(|(n, _)| *n == name)
+        .map(|(_, source)| *source)
 }
 
 /// Renders template `name` with `context`; a failure is a diagnostic.
@@ -270,4 +277,20 @@ fn with_registry(ir: &Ir, registry: &str) -> Ir {
         }
     }
     ir
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_template_compiles() {
+        let env = environment();
+        for (name, _) in TEMPLATES.iter().chain(kubernetes::TEMPLATES) {
+            if let Err(e) = env.get_template(name) {
+                panic!("{name}: {e:#}");
+            }
+        }
+        assert!(env.get_template("no-such.j2").is_err());
+    }
 }
