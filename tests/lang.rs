@@ -476,30 +476,3 @@ fn many_assertions_are_read() {
     assert_eq!(document.needs.len(), 1);
     assert_eq!(document.variables.len(), 1);
 }
-
-/// 100,000 assertions with every field filled in (37 MB) over 100 files, and a tenth of that:
-/// the time must grow in proportion to the size, and stay within a budget. Run in release
-/// mode: `cargo test --release --test lang -- --ignored --nocapture`. On a two-core machine
-/// the large run takes about 1.5 seconds; pest's own matching is most of it.
-#[test]
-#[ignore = "a timing check, meaningful only in release mode"]
-fn reading_time_grows_linearly_and_stays_within_budget() {
-    let time = |files: usize| {
-        let texts: Vec<String> = (0..files).map(|f| synthetic_file(f, 1000)).collect();
-        let started = Instant::now();
-        let mut total = 0;
-        for (i, text) in texts.iter().enumerate() {
-            let mut diagnostics = Diagnostics::new();
-            let file = FileId(u32::try_from(i).expect("few files"));
-            total += parse(file, text, &mut diagnostics).assertions.len();
-            assert!(diagnostics.is_empty());
-        }
-        assert_eq!(total, files * 1000);
-        started.elapsed()
-    };
-    let small = time(10);
-    let large = time(100);
-    eprintln!("10,000 assertions in {small:?}, 100,000 in {large:?}");
-    assert!(large < small * 20, "{small:?} then {large:?}");
-    assert!(large < Duration::from_secs(4), "took {large:?}");
-}

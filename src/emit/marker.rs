@@ -2,8 +2,6 @@
 //! with the SHA-256 of the rest of the file. `build` replaces a file only while the marker is
 //! there and the hash still matches, so a hand edit is never lost.
 
-use sha2::{Digest, Sha256};
-
 use super::HEADER;
 
 /// Starts the line after the header, after the format's comment marker.
@@ -49,8 +47,15 @@ pub fn seal(contents: &str) -> String {
 /// endings into CRLF still counts as unchanged.
 #[must_use]
 pub fn provenance(text: &[u8]) -> Provenance {
-    let text = String::from_utf8_lossy(text);
-    let text = text.replace("\r\n", "\n");
+    let text = match std::str::from_utf8(text) {
+        Ok(text) => std::borrow::Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(text),
+    };
+    let text = if memchr::memchr(b'\r', text.as_bytes()).is_some() {
+        std::borrow::Cow::Owned(text.replace("\r\n", "\n"))
+    } else {
+        text
+    };
     let Some((_, end, prefix, suffix)) = header_line(&text) else {
         return Provenance::Foreign;
     };
@@ -89,13 +94,7 @@ fn header_line(contents: &str) -> Option<(usize, usize, &str, &str)> {
 }
 
 fn digest(text: &str) -> String {
-    let hash = Sha256::digest(text.as_bytes());
-    let mut hex = String::with_capacity(64);
-    for byte in hash {
-        use std::fmt::Write;
-        let _ = write!(hex, "{byte:02x}");
-    }
-    hex
+    crate::verify::sha256_hex(text.as_bytes())
 }
 
 #[cfg(test)]

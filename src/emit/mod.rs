@@ -167,27 +167,35 @@ fn environment() -> Environment<'static> {
         if value.is_safe() || value.is_number() {
             return write!(out, "{value}").map_err(minijinja::Error::from);
         }
-        let text = value
-            .as_str()
-            .map_or_else(|| value.to_string(), str::to_owned);
+        let owned;
+        let text = if let Some(text) = value.as_str() {
+            text
+        } else {
+            owned = value.to_string();
+            &owned
+        };
         let unsafe_value = |e: escape::Unsafe| {
             minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, e.reason)
         };
         let escaped = match state.auto_escape() {
             AutoEscape::Custom(kind) if kind == "yaml" => {
-                escape::yaml(&escape::compose_literal(&text))
+                if text.contains('$') {
+                    escape::yaml(&escape::compose_literal(text))
+                } else {
+                    escape::yaml(text)
+                }
             }
             // Kubernetes does not interpolate `$` in YAML; the fields where it expands
             // `$(NAME)` get `escape::kubernetes_literal` from the backend before this.
-            AutoEscape::Custom(kind) if kind == "k8s-yaml" => escape::yaml(&text),
+            AutoEscape::Custom(kind) if kind == "k8s-yaml" => escape::yaml(text),
             AutoEscape::Custom(kind) if kind == "dockerfile" => {
-                escape::dockerfile_string("a value", &text).map_err(unsafe_value)?
+                escape::dockerfile_string("a value", text).map_err(unsafe_value)?
             }
-            AutoEscape::Custom(kind) if kind == "typescript" => escape::json_string(&text),
+            AutoEscape::Custom(kind) if kind == "typescript" => escape::json_string(text),
             AutoEscape::Custom(kind) if kind == "dotenv" => {
-                escape::dotenv("a value", &text).map_err(unsafe_value)?
+                escape::dotenv("a value", text).map_err(unsafe_value)?
             }
-            _ => text,
+            _ => return out.write_str(text).map_err(minijinja::Error::from),
         };
         out.write_str(&escaped).map_err(minijinja::Error::from)
     });

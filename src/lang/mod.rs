@@ -28,9 +28,7 @@ mod variables;
 #[cfg(test)]
 mod tests;
 
-use std::num::NonZeroUsize;
 use std::ops::Range;
-use std::thread;
 
 use pest::Parser as _;
 
@@ -59,12 +57,11 @@ const MAX_WORKERS: usize = 8;
 /// result and the diagnostics are the same as with one thread, in the same order.
 pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> SpecDocument {
     let batches = split::batches(text, BATCH_BYTES);
-    let workers = thread::available_parallelism()
-        .map_or(1, NonZeroUsize::get)
-        .min(MAX_WORKERS)
-        .min(text.len() / BYTES_PER_WORKER)
-        .min(batches.len())
-        .max(1);
+    let workers = crate::parallel::workers(
+        MAX_WORKERS
+            .min(text.len() / BYTES_PER_WORKER)
+            .min(batches.len()),
+    );
     let reading = if workers == 1 {
         read(file, text, &batches)
     } else {
@@ -90,12 +87,8 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> SpecDoc
 /// the order of `files`, the same as with one thread.
 pub fn parse_files(files: &[(FileId, &str)], diagnostics: &mut Diagnostics) -> Vec<SpecDocument> {
     let total: usize = files.iter().map(|(_, text)| text.len()).sum();
-    let workers = thread::available_parallelism()
-        .map_or(1, NonZeroUsize::get)
-        .min(MAX_WORKERS)
-        .min(total / BYTES_PER_WORKER)
-        .min(files.len())
-        .max(1);
+    let workers =
+        crate::parallel::workers(MAX_WORKERS.min(total / BYTES_PER_WORKER).min(files.len()));
     let one = |run: &[(FileId, &str)]| -> Vec<(SpecDocument, Diagnostics)> {
         run.iter()
             .map(|&(file, text)| {

@@ -410,15 +410,17 @@ pub struct ConfigFile {
     pub text: Option<crate::source::FileId>,
 }
 
-/// SHA-256 of `bytes` in lower-case hex, as the record stores it.
+/// SHA-256 of `bytes` in lower-case hex, as the verification record and the generated-file
+/// marker store it.
 #[must_use]
 pub fn sha256_hex(bytes: &[u8]) -> String {
     use sha2::Digest as _;
-    use std::fmt::Write as _;
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let digest = sha2::Sha256::digest(bytes);
     let mut hex = String::with_capacity(64);
     for byte in digest {
-        let _ = write!(hex, "{byte:02x}");
+        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
     }
     hex
 }
