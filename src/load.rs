@@ -107,12 +107,7 @@ pub fn load(root: &Path, diagnostics: &mut Diagnostics) -> AppFolder {
     let spec_paths: Vec<String> = folder
         .files
         .iter()
-        .filter(|p| {
-            p.starts_with("specs/")
-                && Path::new(p.as_str())
-                    .extension()
-                    .is_some_and(|e| e.eq_ignore_ascii_case("spec"))
-        })
+        .filter(|p| is_spec_file(p))
         .cloned()
         .collect();
     for path in spec_paths {
@@ -492,6 +487,19 @@ fn link_is_followed(
     }
 }
 
+/// Whether `relative` names a `.spec` file under `specs/`.
+fn is_spec_file(relative: &str) -> bool {
+    relative.starts_with("specs/")
+        && Path::new(relative)
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("spec"))
+}
+
+/// Whether `relative` names a file specdeploy reads its specs from.
+fn is_read_as_specs(relative: &str) -> bool {
+    relative == "package.json" || relative == "specs/assertions.json" || is_spec_file(relative)
+}
+
 /// Lists the app's files, relative to `root`, without following symbolic links to folders.
 fn list_files(root: &Path, diagnostics: &mut Diagnostics) -> BTreeSet<String> {
     let mut files = BTreeSet::new();
@@ -522,7 +530,27 @@ fn list_files(root: &Path, diagnostics: &mut Diagnostics) -> BTreeSet<String> {
                     files.insert(relative);
                 }
             }
-            Ok(_) => {}
+            Ok(entry) => {
+                // A folder, pipe, socket or device where specdeploy reads a file is said, not
+                // skipped: the specs it would hold would otherwise vanish without a word.
+                let Some(relative) = relative_path(root, entry.path()) else {
+                    continue;
+                };
+                if is_read_as_specs(&relative) {
+                    let what = if entry.file_type().is_dir() {
+                        "a folder"
+                    } else {
+                        "a pipe, socket or device"
+                    };
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::UnreadableFile,
+                            format!("cannot read {relative}: it is {what}, not a regular file"),
+                        )
+                        .help("specdeploy reads specs/assertions.json, specs/**/*.spec and package.json as plain files: replace it with one, or rename it"),
+                    );
+                }
+            }
             Err(e) => {
                 let path = e
                     .path()

@@ -576,3 +576,28 @@ fn build_check_writes_nothing_and_fails_with_a_diff_on_drift() {
     assert!(drift.stdout.contains("-# edited by hand"), "{drift}");
     assert_eq!(std::fs::read_to_string(&dockerfile).expect("kept"), edited);
 }
+
+#[test]
+fn the_human_header_and_json_count_columns_in_characters() {
+    let (_work, app) = fixture("web-service");
+    std::fs::write(
+        app.join("specs/assertions.json"),
+        r#"{"assertions": [{"id": "A-001", "natural": "Über café façade", "type": "invariant", "category": "structure", "status": "bogus"}]}"#,
+    )
+    .expect("manifest");
+    let json = Specdeploy::new()
+        .args(["check", "--message-format", "json"])
+        .arg(&app)
+        .run();
+    let first: serde_json::Value = json
+        .stderr
+        .lines()
+        .find_map(|l| serde_json::from_str(l).ok())
+        .unwrap_or_else(|| panic!("no JSON diagnostic: {json}"));
+    let column = first["column"].as_u64().expect("a column");
+    let text = r#"{"assertions": [{"id": "A-001", "natural": "Über café façade", "type": "invariant", "category": "structure", "status": "#;
+    assert_eq!(column, text.chars().count() as u64 + 1, "{json}");
+    let human = Specdeploy::new().arg("check").arg(&app).run();
+    let header = format!("[specs/assertions.json:1:{column}]");
+    assert!(human.stderr.contains(&header), "{header} in {human}");
+}

@@ -319,6 +319,45 @@ fn a_specs_folder_that_is_a_link_builds_nothing() {
 
 #[cfg(unix)]
 #[test]
+fn a_pipe_or_folder_where_specs_are_read_is_reported_not_skipped() {
+    for (name, pipe) in [
+        ("specs/assertions.json", true),
+        ("specs/assertions.json", false),
+        ("specs/extra.spec", true),
+        ("specs/extra.spec", false),
+        ("package.json", false),
+    ] {
+        let (_work, app) = web_service();
+        let path = app.join(name);
+        let _ = std::fs::remove_file(&path);
+        if pipe {
+            let made = std::process::Command::new("mkfifo")
+                .arg(&path)
+                .status()
+                .expect("mkfifo");
+            assert!(made.success());
+        } else {
+            std::fs::create_dir(&path).expect("folder");
+        }
+        let run = build(&app);
+        assert_eq!(run.code, Some(2), "{name}: {run}");
+        assert_reported(&run, "SD0002");
+        let what = if pipe {
+            "a pipe, socket or device"
+        } else {
+            "a folder"
+        };
+        assert!(
+            run.stderr.contains(&format!(
+                "cannot read {name}: it is {what}, not a regular file"
+            )),
+            "{name}: {run}"
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
 fn pipes_and_huge_files_among_the_app_files_neither_hang_nor_fill_memory() {
     for (name, pipe) in [
         (".dockerignore", true),

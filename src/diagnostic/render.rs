@@ -222,12 +222,19 @@ impl miette::SourceCode for Excerpt {
                 .as_str()
                 .read_span(&local, context_lines_before, context_lines_after)?;
         let start = contents.span().offset() + window.start;
+        // miette counts the column (shown in the header, `file:line:column`) in bytes; the
+        // JSON output and editors count characters.
+        let at = local.offset();
+        let column = window
+            .text
+            .get(at.saturating_sub(contents.column())..at)
+            .map_or(contents.column(), |before| before.chars().count());
         Ok(Box::new(miette::MietteSpanContents::new_named(
             self.name.clone(),
             contents.data(),
             SourceSpan::from((start, contents.span().len())),
             contents.line() + window.first_line,
-            contents.column(),
+            column,
             // The lines the snippet covers: miette joins two snippets when they touch.
             contents
                 .data()
