@@ -310,6 +310,7 @@ pub fn human(diagnostic: &Diagnostic, sources: &Sources, colour: Colour) -> Stri
     };
     let handler = GraphicalReportHandler::new_themed(theme)
         .with_width(100)
+        .with_word_separator(textwrap::WordSeparator::AsciiSpace)
         .with_show_related_as_nested(true);
     let mut out = String::new();
     if handler
