@@ -430,6 +430,12 @@ fn layout(app_dir: &Path, out: &Path) -> Result<Layout, String> {
             out.display()
         ));
     }
+    if !out.exists() && out.symlink_metadata().is_ok() {
+        return Err(format!(
+            "{} is a symbolic link that loops or leads nowhere; --out takes a folder",
+            out.display()
+        ));
+    }
     let app = std::fs::canonicalize(app_dir)
         .map_err(|e| format!("cannot open {}: {e}", app_dir.display()))?;
     let out_abs = resolve(out).map_err(|e| format!("cannot open {}: {e}", out.display()))?;
@@ -558,7 +564,7 @@ fn build(
         let (drift, diff) = output::drift(&files);
         let code = finish(cli, &compilation, || print_stdout(&diff));
         release(compilation);
-        return output::check_result(code, drift);
+        return output::check_result(code, drift, cli.message_format == MessageFormat::Human);
     }
     let mut failure = None;
     let code = finish(cli, &compilation, || {

@@ -81,6 +81,9 @@ pub fn resolve(root: &Path, relative: &str) -> Result<PathBuf, Refusal> {
 pub struct Resolved {
     /// The file written: the path under the root, or where a link inside the root leads.
     pub path: PathBuf,
+    /// The file's path with every link resolved: two artifacts with the same identity would
+    /// write one file.
+    pub identity: PathBuf,
     /// What stands there, when something does: always a regular file.
     metadata: Option<std::fs::Metadata>,
 }
@@ -99,7 +102,11 @@ pub struct Resolver {
 
 #[derive(Clone, Debug)]
 enum Folder {
-    Present,
+    /// A folder, or a link to a folder inside the root.
+    Present {
+        /// Whether it is a link.
+        link: bool,
+    },
     Missing,
     Refused(Refusal),
 }
@@ -138,25 +145,39 @@ impl Resolver {
         if !relative.split('/').all(plain) {
             return Err(Refusal::NotRelative);
         }
-        let new = |root: &Path| {
-            Ok(Resolved {
-                path: root.join(relative),
-                metadata: None,
-            })
-        };
         if !self.exists {
-            return new(&self.root);
+            // Nothing under a root that does not exist yet is another artifact's file.
+            let path = self.root.join(relative);
+            return Ok(Resolved {
+                identity: path.clone(),
+                path,
+                metadata: None,
+            });
         }
+        // Whether a link was followed on the way, and the deepest folder that exists.
+        let (mut linked, mut existing) = (false, 0);
         for (end, _) in relative.match_indices('/') {
             match self.folder(&relative[..end]) {
-                Folder::Present => {}
-                Folder::Missing => return new(&self.root),
+                Folder::Present { link } => (linked, existing) = (linked || link, end),
+                Folder::Missing => break,
                 Folder::Refused(refusal) => return Err(refusal),
             }
         }
         let path = self.root.join(relative);
+        let identity = |resolver: &mut Self| {
+            if linked {
+                let (folder, rest) = relative.split_at(existing);
+                let folder = resolver.root.join(folder);
+                std::fs::canonicalize(&folder)
+                    .unwrap_or(folder)
+                    .join(rest.trim_start_matches('/'))
+            } else {
+                resolver.base().join(relative)
+            }
+        };
         let Ok(metadata) = std::fs::symlink_metadata(&path) else {
             return Ok(Resolved {
+                identity: identity(self),
                 path,
                 metadata: None,
             });
@@ -165,6 +186,7 @@ impl Resolver {
             let target = self.inside(&path)?;
             return match std::fs::metadata(&target) {
                 Ok(metadata) if metadata.is_file() => Ok(Resolved {
+                    identity: target.clone(),
                     path: target,
                     metadata: Some(metadata),
                 }),
@@ -175,6 +197,7 @@ impl Resolver {
             return Err(Refusal::NotAFile(path));
         }
         Ok(Resolved {
+            identity: identity(self),
             path,
             metadata: Some(metadata),
         })
@@ -189,15 +212,22 @@ impl Resolver {
         let folder = match std::fs::symlink_metadata(&path) {
             Err(_) => Folder::Missing,
             Ok(metadata) if metadata.file_type().is_symlink() => match self.inside(&path) {
-                Ok(target) if target.is_dir() => Folder::Present,
+                Ok(target) if target.is_dir() => Folder::Present { link: true },
                 Ok(_) => Folder::Refused(Refusal::NotAFolder(path)),
                 Err(refusal) => Folder::Refused(refusal),
             },
-            Ok(metadata) if metadata.is_dir() => Folder::Present,
+            Ok(metadata) if metadata.is_dir() => Folder::Present { link: false },
             Ok(_) => Folder::Refused(Refusal::NotAFolder(path)),
         };
         self.folders.insert(relative.to_owned(), folder.clone());
         folder
+    }
+
+    /// The root with every link resolved.
+    fn base(&mut self) -> &Path {
+        let root = &self.root;
+        self.base
+            .get_or_insert_with(|| std::fs::canonicalize(root).unwrap_or_else(|_| root.clone()))
     }
 
     /// Where the link `link` leads, when that is inside the root.
@@ -205,11 +235,7 @@ impl Resolver {
         let Ok(target) = std::fs::canonicalize(link) else {
             return Err(Refusal::Dangling(link.to_path_buf()));
         };
-        let root = &self.root;
-        let base = self
-            .base
-            .get_or_insert_with(|| std::fs::canonicalize(root).unwrap_or_else(|_| root.clone()));
-        if target.starts_with(base) {
+        if target.starts_with(self.base()) {
             Ok(target)
         } else {
             Err(Refusal::Escapes {
@@ -225,6 +251,7 @@ impl Resolver {
 #[derive(Debug)]
 pub struct Place {
     path: PathBuf,
+    identity: PathBuf,
     /// What stood there, when something did.
     metadata: Option<std::fs::Metadata>,
     /// Its bytes, when it is no larger than the largest input and could be read.
@@ -237,7 +264,11 @@ impl Place {
     /// Looks at the file `resolved` leads to, reading it when it exists.
     #[must_use]
     pub fn look(resolved: Resolved) -> Self {
-        let Resolved { path, metadata } = resolved;
+        let Resolved {
+            path,
+            identity,
+            metadata,
+        } = resolved;
         let (bytes, unreadable) = match &metadata {
             None => (None, None),
             Some(metadata) => match read_regular(&path, metadata) {
@@ -247,6 +278,7 @@ impl Place {
         };
         Self {
             path,
+            identity,
             metadata,
             bytes,
             unreadable,
@@ -257,6 +289,12 @@ impl Place {
     #[must_use]
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The file's path with every link resolved, as [`Resolved::identity`].
+    #[must_use]
+    pub fn identity(&self) -> &Path {
+        &self.identity
     }
 
     /// Its bytes before the write, when it existed and could be read.
@@ -285,6 +323,12 @@ impl Place {
         })
     }
 
+    /// Whether the file already holds `contents`, as [`holds`] compares them.
+    #[must_use]
+    pub fn holds(&self, contents: &str) -> bool {
+        self.bytes().is_some_and(|bytes| holds(bytes, contents))
+    }
+
     /// Writes `contents` here, atomically (a temporary file in the same folder, then a
     /// rename), so a failure leaves the old file or the new one, never a truncated one. A
     /// file that already holds `contents` is left as it is.
@@ -292,7 +336,7 @@ impl Place {
     /// # Errors
     /// When the folder cannot be created or the file cannot be written.
     pub fn write(&self, contents: &str) -> std::io::Result<Outcome> {
-        if self.bytes.as_deref() == Some(contents.as_bytes()) {
+        if self.holds(contents) {
             return Ok(Outcome::Unchanged);
         }
         let folder = self.path.parent().unwrap_or(Path::new("."));
@@ -317,6 +361,18 @@ impl Place {
     }
 }
 
+/// Whether `on_disk` holds `contents`: the same bytes, or the same text with CRLF line
+/// endings, as a checkout on Windows makes them. Such a file is left as it is.
+#[must_use]
+pub fn holds(on_disk: &[u8], contents: &str) -> bool {
+    if on_disk == contents.as_bytes() {
+        return true;
+    }
+    memchr::memchr(b'\r', on_disk).is_some()
+        && on_disk.len() > contents.len()
+        && std::str::from_utf8(on_disk).is_ok_and(|text| text.replace("\r\n", "\n") == contents)
+}
+
 /// What stands at `path` (an already resolved path): nothing, a file specdeploy wrote
 /// (unchanged or edited since), or the user's own file.
 ///
@@ -330,6 +386,7 @@ pub fn standing(path: &Path) -> std::io::Result<Standing> {
     };
     let mut place = Place::look(Resolved {
         path: path.to_path_buf(),
+        identity: path.to_path_buf(),
         metadata,
     });
     if let Some(e) = place.unreadable.take() {
@@ -447,6 +504,9 @@ mod tests {
         assert_eq!(place.standing().ok(), Some(Standing::Foreign));
         assert_eq!(place.write("one\n").ok(), Some(Outcome::Unchanged));
         assert_eq!(place.write("two\n").ok(), Some(Outcome::Updated));
+        assert!(holds(b"a\r\nb\r\n", "a\nb\n"));
+        assert!(!holds(b"a\r\nb\r\n", "a\nc\n"));
+        assert!(!holds(b"a\rb", "a\nb"));
         let written = std::fs::read_to_string(root.path().join("deploy/k8s/app.yaml"));
         assert_eq!(written.ok().as_deref(), Some("two\n"));
     }

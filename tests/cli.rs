@@ -469,6 +469,141 @@ fn a_link_out_of_the_output_folder_is_refused() {
     );
 }
 
+#[cfg(unix)]
+#[test]
+fn two_artifacts_that_a_link_makes_one_file_are_refused() {
+    let (work, app) = fixture("web-service");
+    let out = work.path().join("out");
+    // JSON, so that the messages are not wrapped.
+    let build = |out: &Path| {
+        Specdeploy::new()
+            .args([
+                "build",
+                "--message-format",
+                "json",
+                "--target",
+                "all",
+                "--out",
+            ])
+            .arg(out)
+            .arg(&app)
+            .run()
+    };
+    build(&out).assert_code(0);
+    let overlays = out.join("deploy/k8s/overlays");
+    std::fs::remove_dir_all(overlays.join("prod")).expect("prod overlay");
+    std::os::unix::fs::symlink("dev", overlays.join("prod")).expect("folder link");
+    let dev = std::fs::read_to_string(overlays.join("dev/kustomization.yaml")).expect("dev");
+    let run = build(&out);
+    run.assert_code(2);
+    assert!(
+        run.stderr.contains("SD0704") && run.stderr.contains("same file as"),
+        "{run}"
+    );
+    let after = std::fs::read_to_string(overlays.join("dev/kustomization.yaml")).expect("dev");
+    assert_eq!(after, dev, "the dev overlay is left as it was");
+
+    // A file link to another artifact that exists.
+    std::fs::remove_dir_all(overlays.join("prod")).expect("prod link");
+    build(&out).assert_code(0);
+    std::fs::remove_file(out.join("compose.dev.yaml")).expect("dev override");
+    std::os::unix::fs::symlink("compose.yaml", out.join("compose.dev.yaml")).expect("link");
+    let compose = std::fs::read_to_string(out.join("compose.yaml")).expect("compose");
+    let run = build(&out);
+    run.assert_code(2);
+    assert!(run.stderr.contains("same file as"), "{run}");
+    let after = std::fs::read_to_string(out.join("compose.yaml")).expect("compose");
+    assert_eq!(after, compose, "compose.yaml is left as it was");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_folder_in_the_way_is_reported_once_for_all_the_files_inside_it() {
+    let (work, app) = fixture("web-service");
+    let out = work.path().join("out");
+    std::fs::create_dir(&out).expect("out");
+    std::fs::write(out.join("deploy"), "not a folder\n").expect("file");
+    let run = Specdeploy::new()
+        .args(["build", "--target", "all", "--out"])
+        .arg(&out)
+        .arg(&app)
+        .run();
+    run.assert_code(2);
+    assert_eq!(run.stderr.matches("[SD0704]").count(), 1, "{run}");
+}
+
+#[test]
+fn crlf_line_endings_of_a_checkout_count_as_unchanged() {
+    let (work, app) = fixture("web-service");
+    let out = work.path().join("out");
+    let build = |flags: &[&str]| {
+        Specdeploy::new()
+            .arg("build")
+            .args(flags)
+            .arg("--out")
+            .arg(&out)
+            .arg(&app)
+            .run()
+    };
+    build(&[]).assert_code(0);
+    let dockerfile = out.join("Dockerfile");
+    let lf = std::fs::read_to_string(&dockerfile).expect("Dockerfile");
+    let crlf = lf.replace('\n', "\r\n");
+    std::fs::write(&dockerfile, &crlf).expect("CRLF");
+    build(&["--check"]).assert_code(0);
+    let run = build(&[]);
+    run.assert_code(0);
+    assert!(run.stdout.contains("unchanged"), "{run}");
+    assert_eq!(
+        std::fs::read_to_string(&dockerfile).expect("Dockerfile"),
+        crlf
+    );
+}
+
+#[test]
+fn build_check_in_json_prints_only_json_on_stderr() {
+    let (work, app) = fixture("web-service");
+    let out = work.path().join("out");
+    let build = |flags: &[&str]| {
+        Specdeploy::new()
+            .arg("build")
+            .args(flags)
+            .arg("--out")
+            .arg(&out)
+            .arg(&app)
+            .run()
+    };
+    build(&[]).assert_code(0);
+    std::fs::remove_file(out.join("compose.yaml")).expect("remove");
+    let run = build(&["--check", "--message-format", "json"]);
+    run.assert_code(1);
+    for line in run.stderr.lines() {
+        assert!(
+            serde_json::from_str::<serde_json::Value>(line).is_ok(),
+            "not JSON: {line}\n{run}"
+        );
+    }
+    let run = build(&["--check"]);
+    run.assert_code(1);
+    assert!(run.stderr.contains("1 artifact(s) differ"), "{run}");
+}
+
+#[cfg(unix)]
+#[test]
+fn a_dangling_link_as_the_output_folder_is_said_plainly() {
+    let (work, app) = fixture("web-service");
+    let out = work.path().join("out");
+    std::os::unix::fs::symlink("nowhere", &out).expect("link");
+    let run = Specdeploy::new()
+        .args(["build", "--out"])
+        .arg(&out)
+        .arg(&app)
+        .run();
+    run.assert_code(2);
+    assert!(run.stderr.contains("leads nowhere"), "{run}");
+    assert_eq!(run.stderr.matches("error(s)").count(), 1, "{run}");
+}
+
 #[test]
 fn a_diagnostic_on_a_very_long_line_prints_its_place_instead_of_a_snippet() {
     let (_work, app) = fixture("cli-tool");

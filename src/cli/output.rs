@@ -30,6 +30,8 @@ pub(super) fn claim<'a>(
     let mut claimed = Vec::new();
     let mut resolvers: Vec<Resolver> = Vec::new();
     let mut refused = std::collections::BTreeSet::new();
+    // Each file written, by its path with every link resolved, and the artifact's path shown.
+    let mut files_at: rustc_hash::FxHashMap<PathBuf, PathBuf> = rustc_hash::FxHashMap::default();
     for (root, artifact) in files {
         let shown = root.join(&artifact.path);
         let i = resolvers
@@ -42,10 +44,14 @@ pub(super) fn claim<'a>(
         let place = match resolvers[i].resolve(&artifact.path) {
             Ok(resolved) => Place::look(resolved),
             Err(refusal) => {
-                if let write::Refusal::Escapes { link, .. } = &refusal {
-                    if !refused.insert(link.clone()) {
-                        continue;
-                    }
+                // A folder on the way is refused once, however many artifacts go inside it.
+                let at = match &refusal {
+                    write::Refusal::Escapes { link, .. } => Some(link),
+                    write::Refusal::Dangling(path) | write::Refusal::NotAFolder(path) => Some(path),
+                    write::Refusal::NotRelative | write::Refusal::NotAFile(_) => None,
+                };
+                if at.is_some_and(|at| !refused.insert(at.clone())) {
+                    continue;
                 }
                 diagnostics.push(
                     Diagnostic::new(
@@ -57,6 +63,21 @@ pub(super) fn claim<'a>(
                 continue;
             }
         };
+        if let Some(first) = files_at.get(place.identity()) {
+            diagnostics.push(
+                Diagnostic::new(
+                    Code::UnsafeOutputPath,
+                    format!(
+                        "cannot write {}: a symbolic link makes it the same file as {}; nothing was written",
+                        shown.display(),
+                        first.display()
+                    ),
+                )
+                .help("each artifact needs a file of its own: remove the link, or choose another folder with --out DIR"),
+            );
+            continue;
+        }
+        files_at.insert(place.identity().to_path_buf(), shown.clone());
         if mode == WriteMode::Force {
             claimed.push(Claimed {
                 shown,
@@ -117,11 +138,11 @@ pub(super) fn drift(files: &[Claimed<'_>]) -> (usize, String) {
         artifact,
     } in files
     {
-        let on_disk = place
-            .bytes()
-            .map(|b| String::from_utf8_lossy(b))
-            .unwrap_or_default();
-        if on_disk != artifact.contents {
+        if !place.holds(&artifact.contents) {
+            let on_disk = place
+                .bytes()
+                .map(|b| String::from_utf8_lossy(b))
+                .unwrap_or_default();
             count += 1;
             let shown = shown.display().to_string();
             let diff = similar::TextDiff::from_lines(on_disk.as_ref(), &artifact.contents);
@@ -133,14 +154,18 @@ pub(super) fn drift(files: &[Claimed<'_>]) -> (usize, String) {
 
 /// The exit code of `build --check`: the diagnostics' own when they failed, else 1 when any
 /// file drifted.
-pub(super) fn check_result(code: u8, drift: usize) -> u8 {
+/// The count line goes to people only: JSON output is diagnostics alone, and the exit code
+/// says that files drifted.
+pub(super) fn check_result(code: u8, drift: usize, say: bool) -> u8 {
     if code != EXIT_OK {
         return code;
     }
     if drift > 0 {
-        eprintln!(
-            "{drift} artifact(s) differ from what the specs produce; run `specdeploy build` to update them"
-        );
+        if say {
+            eprintln!(
+                "{drift} artifact(s) differ from what the specs produce; run `specdeploy build` to update them"
+            );
+        }
         return EXIT_SPEC_ERRORS;
     }
     EXIT_OK

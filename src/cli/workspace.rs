@@ -184,6 +184,15 @@ pub(super) fn build(
             format!("{} is not a folder; --out takes a folder", out.display()),
         );
     }
+    if !out.exists() && out.symlink_metadata().is_ok() {
+        return io_error(
+            cli,
+            format!(
+                "{} is a symbolic link that loops or leads nowhere; --out takes a folder",
+                out.display()
+            ),
+        );
+    }
     let reading = Reading {
         deployment: Some(deployment),
         out,
@@ -203,7 +212,11 @@ pub(super) fn build(
     if mode == WriteMode::Check {
         let (drift, diff) = super::output::drift(&files);
         let code = finish(cli, &workspace, || print_stdout(&diff));
-        return super::output::check_result(code, drift);
+        return super::output::check_result(
+            code,
+            drift,
+            cli.message_format == MessageFormat::Human,
+        );
     }
     let mut failure = None;
     let code = finish(cli, &workspace, || {
