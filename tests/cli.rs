@@ -532,19 +532,22 @@ fn a_folder_in_the_way_is_reported_once_for_all_the_files_inside_it() {
     assert_eq!(run.stderr.matches("[SD0704]").count(), 1, "{run}");
 }
 
+/// `specdeploy build FLAGS --out OUT APP`.
+fn build_into(app: &Path, out: &Path, flags: &[&str]) -> support::Run {
+    Specdeploy::new()
+        .arg("build")
+        .args(flags)
+        .arg("--out")
+        .arg(out)
+        .arg(app)
+        .run()
+}
+
 #[test]
 fn crlf_line_endings_of_a_checkout_count_as_unchanged() {
     let (work, app) = fixture("web-service");
     let out = work.path().join("out");
-    let build = |flags: &[&str]| {
-        Specdeploy::new()
-            .arg("build")
-            .args(flags)
-            .arg("--out")
-            .arg(&out)
-            .arg(&app)
-            .run()
-    };
+    let build = |flags: &[&str]| build_into(&app, &out, flags);
     build(&[]).assert_code(0);
     let dockerfile = out.join("Dockerfile");
     let lf = std::fs::read_to_string(&dockerfile).expect("Dockerfile");
@@ -564,15 +567,7 @@ fn crlf_line_endings_of_a_checkout_count_as_unchanged() {
 fn build_check_in_json_prints_only_json_on_stderr() {
     let (work, app) = fixture("web-service");
     let out = work.path().join("out");
-    let build = |flags: &[&str]| {
-        Specdeploy::new()
-            .arg("build")
-            .args(flags)
-            .arg("--out")
-            .arg(&out)
-            .arg(&app)
-            .run()
-    };
+    let build = |flags: &[&str]| build_into(&app, &out, flags);
     build(&[]).assert_code(0);
     std::fs::remove_file(out.join("compose.yaml")).expect("remove");
     let run = build(&["--check", "--message-format", "json"]);

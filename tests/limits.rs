@@ -318,6 +318,15 @@ fn a_specs_folder_that_is_a_link_builds_nothing() {
 }
 
 #[cfg(unix)]
+fn make_fifo(path: &Path) {
+    let made = std::process::Command::new("mkfifo")
+        .arg(path)
+        .status()
+        .expect("mkfifo");
+    assert!(made.success(), "mkfifo {}", path.display());
+}
+
+#[cfg(unix)]
 #[test]
 fn a_pipe_or_folder_where_specs_are_read_is_reported_not_skipped() {
     for (name, pipe) in [
@@ -331,11 +340,7 @@ fn a_pipe_or_folder_where_specs_are_read_is_reported_not_skipped() {
         let path = app.join(name);
         let _ = std::fs::remove_file(&path);
         if pipe {
-            let made = std::process::Command::new("mkfifo")
-                .arg(&path)
-                .status()
-                .expect("mkfifo");
-            assert!(made.success());
+            make_fifo(&path);
         } else {
             std::fs::create_dir(&path).expect("folder");
         }
@@ -369,11 +374,7 @@ fn pipes_and_huge_files_among_the_app_files_neither_hang_nor_fill_memory() {
         let path = app.join(name);
         let _ = std::fs::remove_file(&path);
         if pipe {
-            let made = std::process::Command::new("mkfifo")
-                .arg(&path)
-                .status()
-                .expect("mkfifo");
-            assert!(made.success());
+            make_fifo(&path);
         } else {
             let file = std::fs::File::create(&path).expect("file");
             file.set_len(3 * 1024 * 1024 * 1024).expect("sparse size");
