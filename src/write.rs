@@ -94,7 +94,7 @@ pub struct Resolved {
 pub struct Resolver {
     root: PathBuf,
     exists: bool,
-    /// The root with every link resolved, once a link needs it.
+    /// The root with every link resolved, found when first needed.
     base: Option<PathBuf>,
     /// What each folder under the root, by its relative path, was found to be.
     folders: rustc_hash::FxHashMap<String, Folder>,
@@ -395,17 +395,9 @@ pub fn standing(path: &Path) -> std::io::Result<Standing> {
     Ok(place.standing().unwrap_or(Standing::Foreign))
 }
 
-/// The contents of the file at `path` as it stands before a write, when it is a regular file
-/// no larger than the largest input: a pipe or device would block the read, and specdeploy
-/// never wrote anything that large. `None` for anything else.
-///
-/// # Errors
-/// When the file exists but cannot be read.
-pub fn existing(path: &Path) -> std::io::Result<Option<Vec<u8>>> {
-    read_regular(path, &std::fs::metadata(path)?)
-}
-
-/// The bytes of `path`, whose metadata is `metadata`, as [`existing`] reads them.
+/// The contents of the file at `path`, whose metadata is `metadata`, as it stands before a
+/// write, when it is a regular file no larger than the largest input: a pipe or device would
+/// block the read, and specdeploy never wrote anything that large. `None` for anything else.
 fn read_regular(path: &Path, metadata: &std::fs::Metadata) -> std::io::Result<Option<Vec<u8>>> {
     use std::io::Read as _;
     if !metadata.is_file() || metadata.len() > crate::load::MAX_FILE_BYTES {
