@@ -163,8 +163,8 @@ fn read_assertion(reader: &mut Reader<'_>, item: &Value<'_>) -> Option<Assertion
     let source = text(reader, "source");
     let entity = text(reader, "entity");
     let property = text(reader, "property");
-    let constraint = text(reader, "constraint");
-    let refined_from = text(reader, "refinedFrom");
+    let constraint = text(reader, "constraint").map(Box::new);
+    let refined_from = text(reader, "refinedFrom").map(Box::new);
 
     let Fields {
         id: Some(id),

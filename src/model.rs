@@ -149,15 +149,15 @@ pub struct Assertion {
     pub entity: Option<Located<String>>,
     /// The property or operation it constrains.
     pub property: Option<Located<String>>,
-    /// A formal rendering of the constraint.
-    pub constraint: Option<Located<String>>,
-    /// The model that states it formally (boxed: most assertions have none, and a manifest
-    /// can hold a hundred thousand assertions).
+    /// A formal rendering of the constraint (boxed, as the rarely given fields below are: a
+    /// manifest can hold a hundred thousand assertions).
+    pub constraint: Option<Box<Located<String>>>,
+    /// The model that states it formally.
     pub formal_spec: Option<Box<FormalSpec>>,
     /// Ids of assertions it depends on.
     pub dependencies: Vec<Located<String>>,
     /// The assertion this one refines.
-    pub refined_from: Option<Located<String>>,
+    pub refined_from: Option<Box<Located<String>>>,
     /// Free-form tags (`persistence`, `external-api`).
     pub tags: Vec<Located<String>>,
     /// The whole assertion's extent, for labels that concern all of it.

@@ -185,13 +185,13 @@ impl Show<'_> {
         self.value(out, "source", source.as_ref());
         self.value(out, "entity", entity.as_ref());
         self.value(out, "property", property.as_ref());
-        self.value(out, "constraint", constraint.as_ref());
+        self.value(out, "constraint", constraint.as_deref());
         if let Some(FormalSpec { file, lines }) = formal_spec.as_deref() {
             self.value(out, "formal spec", Some(file));
             self.value(out, "formal lines", lines.as_ref());
         }
         self.list(out, "depends on", dependencies);
-        self.value(out, "refines", refined_from.as_ref());
+        self.value(out, "refines", refined_from.as_deref());
         self.list(out, "tag", tags);
     }
 
@@ -242,18 +242,13 @@ fn spans(document: &SpecDocument) -> Vec<Span> {
         strings(&[&a.id, &a.natural, &a.kind]);
         strings(&a.dependencies.iter().chain(&a.tags).collect::<Vec<_>>());
         let optional = [
-            &a.source,
-            &a.entity,
-            &a.property,
-            &a.constraint,
-            &a.refined_from,
+            a.source.as_ref(),
+            a.entity.as_ref(),
+            a.property.as_ref(),
+            a.constraint.as_deref(),
+            a.refined_from.as_deref(),
         ];
-        strings(
-            &optional
-                .iter()
-                .filter_map(|v| v.as_ref())
-                .collect::<Vec<_>>(),
-        );
+        strings(&optional.into_iter().flatten().collect::<Vec<_>>());
     }
     for n in &document.needs {
         strings(&n.because.iter().collect::<Vec<_>>());

@@ -108,10 +108,10 @@ pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_, Rule>) -> Opt
         source: fields.source,
         entity: fields.entity,
         property: fields.property,
-        constraint: fields.constraint,
+        constraint: fields.constraint.map(Box::new),
         formal_spec: fields.formal_spec.map(Box::new),
         dependencies: fields.dependencies,
-        refined_from: fields.refined_from,
+        refined_from: fields.refined_from.map(Box::new),
         tags: fields.tags,
         span,
     })

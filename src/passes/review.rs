@@ -80,7 +80,7 @@ pub fn run(input: &Input<'_>, _draft: &mut Draft, diagnostics: &mut Diagnostics)
         let references = assertion
             .dependencies
             .iter()
-            .chain(assertion.refined_from.iter());
+            .chain(assertion.refined_from.as_deref());
         for reference in references {
             if !ids.contains(reference.value.as_str()) {
                 diagnostics.push(
