@@ -64,18 +64,6 @@ impl std::fmt::Display for Refusal {
     }
 }
 
-/// The file that `relative` names under `root`, once it is checked to stay inside `root`:
-/// every component is a plain name, and no symbolic link on the way, the file itself
-/// included, leads outside `root`. A link that stays inside is followed, so the file it
-/// points at is the one written.
-///
-/// # Errors
-/// When the path is malformed, leaves `root`, or meets something that is not a folder on the
-/// way or not a file at its end.
-pub fn resolve(root: &Path, relative: &str) -> Result<PathBuf, Refusal> {
-    Resolver::new(root).resolve(relative).map(|r| r.path)
-}
-
 /// A path [`Resolver::resolve`] accepted.
 #[derive(Debug)]
 pub struct Resolved {
@@ -88,8 +76,8 @@ pub struct Resolved {
     metadata: Option<std::fs::Metadata>,
 }
 
-/// Resolves artifact paths under one root, as [`resolve`] does, looking at each folder on
-/// the way once however many artifacts it holds.
+/// Resolves artifact paths under one root, looking at each folder on the way once however
+/// many artifacts it holds.
 #[derive(Debug)]
 pub struct Resolver {
     root: PathBuf,
@@ -130,10 +118,14 @@ impl Resolver {
         &self.root
     }
 
-    /// The file that `relative` names under the root: see [`resolve`].
+    /// The file that `relative` names under the root, once it is checked to stay inside the
+    /// root: every component is a plain name, and no symbolic link on the way, the file itself
+    /// included, leads outside the root. A link that stays inside is followed, so the file it
+    /// points at is the one written.
     ///
     /// # Errors
-    /// As [`resolve`].
+    /// When the path is malformed, leaves the root, or meets something that is not a folder on
+    /// the way or not a file at its end.
     pub fn resolve(&mut self, relative: &str) -> Result<Resolved, Refusal> {
         let plain = |p: &str| {
             !p.is_empty()
@@ -421,8 +413,8 @@ pub enum Outcome {
     Unchanged,
 }
 
-/// Writes `artifact` under `out` with [`Place::write`], once [`resolve`] has checked its
-/// path.
+/// Writes `artifact` under `out` with [`Place::write`], once [`Resolver::resolve`] has
+/// checked its path.
 ///
 /// # Errors
 /// When the path is refused, the folder cannot be created or the file cannot be written.
@@ -447,6 +439,10 @@ fn set_default_permissions(_path: &Path) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn resolve(root: &Path, relative: &str) -> Result<PathBuf, Refusal> {
+        Resolver::new(root).resolve(relative).map(|r| r.path)
+    }
 
     #[test]
     fn only_plain_relative_paths_are_written() {

@@ -11,6 +11,17 @@ fn fixture(case: &str) -> (tempfile::TempDir, PathBuf) {
     copy_fixture(case)
 }
 
+/// `specdeploy build FLAGS --out OUT APP`.
+fn build_into(app: &Path, out: &Path, flags: &[&str]) -> support::Run {
+    Specdeploy::new()
+        .arg("build")
+        .args(flags)
+        .arg("--out")
+        .arg(out)
+        .arg(app)
+        .run()
+}
+
 fn snapshot_of(dir: &Path) -> Vec<(String, Vec<u8>)> {
     let mut files = Vec::new();
     for entry in support::files_under(dir) {
@@ -433,13 +444,12 @@ fn a_link_out_of_the_output_folder_is_refused() {
     std::fs::write(outside.join("victim"), "precious\n").expect("victim");
 
     for force in [false, true] {
-        let flags: &[&str] = if force { &["--force"] } else { &[] };
-        let run = Specdeploy::new()
-            .args(["build", "--target", "all", "--out"])
-            .arg(&out)
-            .arg(&app)
-            .args(flags)
-            .run();
+        let flags: &[&str] = if force {
+            &["--target", "all", "--force"]
+        } else {
+            &["--target", "all"]
+        };
+        let run = build_into(&app, &out, flags);
         run.assert_code(2);
         assert!(run.stderr.contains("SD0704"), "{run}");
         assert!(
@@ -475,20 +485,8 @@ fn two_artifacts_that_a_link_makes_one_file_are_refused() {
     let (work, app) = fixture("web-service");
     let out = work.path().join("out");
     // JSON, so that the messages are not wrapped.
-    let build = |out: &Path| {
-        Specdeploy::new()
-            .args([
-                "build",
-                "--message-format",
-                "json",
-                "--target",
-                "all",
-                "--out",
-            ])
-            .arg(out)
-            .arg(&app)
-            .run()
-    };
+    let build =
+        |out: &Path| build_into(&app, out, &["--message-format", "json", "--target", "all"]);
     build(&out).assert_code(0);
     let overlays = out.join("deploy/k8s/overlays");
     std::fs::remove_dir_all(overlays.join("prod")).expect("prod overlay");
@@ -523,24 +521,9 @@ fn a_folder_in_the_way_is_reported_once_for_all_the_files_inside_it() {
     let out = work.path().join("out");
     std::fs::create_dir(&out).expect("out");
     std::fs::write(out.join("deploy"), "not a folder\n").expect("file");
-    let run = Specdeploy::new()
-        .args(["build", "--target", "all", "--out"])
-        .arg(&out)
-        .arg(&app)
-        .run();
+    let run = build_into(&app, &out, &["--target", "all"]);
     run.assert_code(2);
     assert_eq!(run.stderr.matches("[SD0704]").count(), 1, "{run}");
-}
-
-/// `specdeploy build FLAGS --out OUT APP`.
-fn build_into(app: &Path, out: &Path, flags: &[&str]) -> support::Run {
-    Specdeploy::new()
-        .arg("build")
-        .args(flags)
-        .arg("--out")
-        .arg(out)
-        .arg(app)
-        .run()
 }
 
 #[test]
@@ -589,11 +572,7 @@ fn a_dangling_link_as_the_output_folder_is_said_plainly() {
     let (work, app) = fixture("web-service");
     let out = work.path().join("out");
     std::os::unix::fs::symlink("nowhere", &out).expect("link");
-    let run = Specdeploy::new()
-        .args(["build", "--out"])
-        .arg(&out)
-        .arg(&app)
-        .run();
+    let run = build_into(&app, &out, &[]);
     run.assert_code(2);
     assert!(run.stderr.contains("leads nowhere"), "{run}");
     assert_eq!(run.stderr.matches("error(s)").count(), 1, "{run}");

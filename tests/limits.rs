@@ -317,13 +317,27 @@ fn a_specs_folder_that_is_a_link_builds_nothing() {
     assert!(!app.join("Dockerfile").exists(), "nothing written");
 }
 
+/// The web service with `name` replaced: by a FIFO when `pipe`, else by what `otherwise` puts at
+/// the path.
 #[cfg(unix)]
-fn make_fifo(path: &Path) {
-    let made = std::process::Command::new("mkfifo")
-        .arg(path)
-        .status()
-        .expect("mkfifo");
-    assert!(made.success(), "mkfifo {}", path.display());
+fn web_service_with(
+    name: &str,
+    pipe: bool,
+    otherwise: impl FnOnce(&Path),
+) -> (tempfile::TempDir, PathBuf) {
+    let (work, app) = web_service();
+    let path = app.join(name);
+    let _ = std::fs::remove_file(&path);
+    if pipe {
+        let made = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .expect("mkfifo");
+        assert!(made.success(), "mkfifo {}", path.display());
+    } else {
+        otherwise(&path);
+    }
+    (work, app)
 }
 
 #[cfg(unix)]
@@ -336,14 +350,9 @@ fn a_pipe_or_folder_where_specs_are_read_is_reported_not_skipped() {
         ("specs/extra.spec", false),
         ("package.json", false),
     ] {
-        let (_work, app) = web_service();
-        let path = app.join(name);
-        let _ = std::fs::remove_file(&path);
-        if pipe {
-            make_fifo(&path);
-        } else {
-            std::fs::create_dir(&path).expect("folder");
-        }
+        let (_work, app) = web_service_with(name, pipe, |path| {
+            std::fs::create_dir(path).expect("folder");
+        });
         let run = build(&app);
         assert_eq!(run.code, Some(2), "{name}: {run}");
         assert_reported(&run, "SD0002");
@@ -370,15 +379,10 @@ fn pipes_and_huge_files_among_the_app_files_neither_hang_nor_fill_memory() {
         ("src/index.ts", false),
         ("compose.yaml", false),
     ] {
-        let (_work, app) = web_service();
-        let path = app.join(name);
-        let _ = std::fs::remove_file(&path);
-        if pipe {
-            make_fifo(&path);
-        } else {
-            let file = std::fs::File::create(&path).expect("file");
+        let (_work, app) = web_service_with(name, pipe, |path| {
+            let file = std::fs::File::create(path).expect("file");
             file.set_len(3 * 1024 * 1024 * 1024).expect("sparse size");
-        }
+        });
         // `run` has a time limit: a blocked read fails the test instead of hanging it.
         let run = build(&app);
         assert_ne!(run.code, Some(101), "{name}: {run}");
