@@ -396,14 +396,33 @@ fn exit_code(diagnostics: &Diagnostics) -> u8 {
     if io { EXIT_USAGE } else { EXIT_SPEC_ERRORS }
 }
 
+/// From how many diagnostics on they are rendered on two threads: a large spec folder can
+/// have thousands of warnings, and rendering one for people takes about ten microseconds.
+const PARALLEL_DIAGNOSTICS: usize = 256;
+
 fn report(cli: &Cli, diagnostics: &Diagnostics, sources: &crate::source::Sources) {
     let colour = Colour::detect(std::io::stderr().is_terminal());
-    let mut stderr = std::io::stderr().lock();
-    for d in diagnostics.sorted() {
-        let text = match cli.message_format {
-            MessageFormat::Human => render::human(d, sources, colour) + "\n",
-            MessageFormat::Json => render::json(d, sources) + "\n",
+    let sorted = diagnostics.sorted();
+    let halves: Vec<&[&Diagnostic]> =
+        if sorted.len() >= PARALLEL_DIAGNOSTICS && crate::parallel::workers(2) == 2 {
+            let (first, second) = sorted.split_at(sorted.len() / 2);
+            vec![first, second]
+        } else {
+            vec![&sorted[..]]
         };
+    let texts = crate::parallel::in_order("specdeploy-report", &halves, |half| {
+        let mut text = String::new();
+        for d in *half {
+            match cli.message_format {
+                MessageFormat::Human => text.push_str(&render::human(d, sources, colour)),
+                MessageFormat::Json => text.push_str(&render::json(d, sources)),
+            }
+            text.push('\n');
+        }
+        text
+    });
+    let mut stderr = std::io::stderr().lock();
+    for text in texts {
         let _ = stderr.write_all(text.as_bytes());
     }
     if cli.message_format == MessageFormat::Human && !diagnostics.is_empty() {

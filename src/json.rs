@@ -12,6 +12,11 @@ use crate::source::{FileId, Located, Span};
 /// How deeply arrays and objects may nest before a file is refused.
 pub const MAX_NESTING: usize = 64;
 
+/// From how many bytes on an array read with [`Stream::array_in_halves`] is read on two
+/// threads: about 4,000 assertions of a manifest. Below it, starting a thread costs more
+/// than it saves.
+const PARALLEL_ARRAY_BYTES: usize = 1 << 20;
+
 /// A byte range in the JSON text (after any byte-order mark).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Range {
@@ -203,6 +208,7 @@ impl SyntaxError {
 /// A pull reader over strict JSON text (no comments, no trailing commas): values are read
 /// one at a time in file order, so a reader can keep what it needs of a large file and let
 /// go of the rest as it goes.
+#[derive(Clone)]
 pub struct Stream<'a> {
     jiter: Jiter<'a>,
     text: &'a str,
@@ -332,6 +338,117 @@ impl<'a> Stream<'a> {
         }
         self.depth -= 1;
         Ok(self.since(start))
+    }
+
+    /// Reads the array that comes next, like [`Stream::array`], with `read` called where
+    /// each element starts, into a part made by `part`. A long array is cut in two where an
+    /// element starts, and the halves are read at once on two threads: the parts come back
+    /// in file order, and hold what one thread reading the whole array into one part would
+    /// have, split at that element. A short array, or one on a single core, is one part.
+    ///
+    /// # Errors
+    /// As [`Stream::array`]: the first mistake in file order.
+    pub fn array_in_halves<P: Send>(
+        &mut self,
+        part: impl Fn() -> P + Sync,
+        read: impl Fn(&mut Self, &mut P) -> Result<(), SyntaxError> + Sync,
+    ) -> Result<(Range, Vec<P>), SyntaxError> {
+        let start = self.jiter.current_index();
+        let rest = self.text.len().saturating_sub(start);
+        if rest < PARALLEL_ARRAY_BYTES || crate::parallel::workers(2) < 2 {
+            return self.array_into_one(&part, &read);
+        }
+        let first = self.clone();
+        let Some(middle) = self.skip_to_middle(start + rest / 2) else {
+            // The array ends before the middle of the text, or its first half is not valid
+            // JSON: one thread reads it, and reports the mistake where it is.
+            *self = first;
+            return self.array_into_one(&part, &read);
+        };
+        // Shared with the second thread, or read here when it cannot be started.
+        let second = std::sync::Mutex::new(&mut *self);
+        let read_second = || {
+            let mut stream = second
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            stream.rest_of_array(part(), &read)
+        };
+        let (first_half, second_half) = std::thread::scope(|scope| {
+            let spawned = std::thread::Builder::new()
+                .name("specdeploy-json".to_owned())
+                .spawn_scoped(scope, read_second);
+            let mut first = first;
+            let first_half = first.array_until(middle, part(), &read);
+            let second_half = match spawned {
+                Ok(handle) => handle
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                Err(_) => read_second(),
+            };
+            (first_half, second_half)
+        });
+        let first_half = first_half?;
+        let second_half = second_half?;
+        self.depth -= 1;
+        Ok((self.since(start), vec![first_half, second_half]))
+    }
+
+    fn array_into_one<P>(
+        &mut self,
+        part: &impl Fn() -> P,
+        read: &impl Fn(&mut Self, &mut P) -> Result<(), SyntaxError>,
+    ) -> Result<(Range, Vec<P>), SyntaxError> {
+        let mut one = part();
+        let range = self.array(|stream| read(stream, &mut one))?;
+        Ok((range, vec![one]))
+    }
+
+    /// Opens the array that comes next and skips its elements, unread, up to the first one
+    /// that starts at `target` or after it, and stands there. `None` when the array ends
+    /// first or is not valid JSON.
+    fn skip_to_middle(&mut self, target: usize) -> Option<usize> {
+        self.enter().ok()?;
+        let mut next = self.jiter.next_array().ok()?;
+        while let Some(peek) = next {
+            let at = self.jiter.current_index();
+            if at >= target {
+                return Some(at);
+            }
+            self.jiter.known_skip(peek).ok()?;
+            next = self.jiter.array_step().ok()?;
+        }
+        None
+    }
+
+    /// Reads the elements of the array just opened, from the first up to the one that
+    /// starts at `middle`.
+    fn array_until<P>(
+        &mut self,
+        middle: usize,
+        mut part: P,
+        read: &impl Fn(&mut Self, &mut P) -> Result<(), SyntaxError>,
+    ) -> Result<P, SyntaxError> {
+        self.enter()?;
+        let mut next = self.jiter.next_array()?;
+        while next.is_some() && self.jiter.current_index() != middle {
+            read(self, &mut part)?;
+            next = self.jiter.array_step()?;
+        }
+        Ok(part)
+    }
+
+    /// Reads the elements from the one the stream stands at to the end of the array.
+    fn rest_of_array<P>(
+        &mut self,
+        mut part: P,
+        read: &impl Fn(&mut Self, &mut P) -> Result<(), SyntaxError>,
+    ) -> Result<P, SyntaxError> {
+        loop {
+            read(self, &mut part)?;
+            if self.jiter.array_step()?.is_none() {
+                return Ok(part);
+            }
+        }
     }
 
     /// Reads the object that comes next, calling `each` with each key where its value
@@ -622,5 +739,139 @@ pub fn describe(value: &Value<'_>) -> &'static str {
         Value::Object(_) => "an object",
         Value::Array(_) => "an array",
         Value::Null(_) => "null",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The elements of the array that `text` holds, read by one thread with
+    /// [`Stream::array`], or the mistake.
+    fn one_thread(text: &str) -> Result<Vec<String>, (usize, String)> {
+        let mut stream = Stream::new(text);
+        let mut seen = Vec::new();
+        stream
+            .array(|stream| {
+                seen.push(describe_element(&stream.value()?));
+                Ok(())
+            })
+            .map_err(|e| (e.start(text), e.message(text).to_owned()))?;
+        Ok(seen)
+    }
+
+    /// The same with [`Stream::array_in_halves`], and how many parts it made.
+    fn in_halves(text: &str) -> Result<(Vec<String>, usize), (usize, String)> {
+        let mut stream = Stream::new(text);
+        let (range, parts) = stream
+            .array_in_halves(Vec::new, |stream, seen: &mut Vec<String>| {
+                seen.push(describe_element(&stream.value()?));
+                Ok(())
+            })
+            .map_err(|e| (e.start(text), e.message(text).to_owned()))?;
+        assert_eq!(
+            range.end,
+            text.trim_ascii_end().len(),
+            "the stream stands past `]`"
+        );
+        let count = parts.len();
+        Ok((parts.into_iter().flatten().collect(), count))
+    }
+
+    fn describe_element(value: &Value<'_>) -> String {
+        match value {
+            Value::Object(o) => format!("object of {} at {}", o.properties.len(), o.range.start),
+            other => format!("{} at {}", describe(other), other.range().start),
+        }
+    }
+
+    /// An array of `n` objects, each with strings that hold brackets, braces and escaped
+    /// quotes, as a skipping reader must not be misled by.
+    fn long_array(n: usize) -> String {
+        let items: Vec<String> = (0..n)
+            .map(|i| {
+                format!(
+                    r#"{{"id": "A-{i:06}", "text": "a }}, {{ \"tricky\" ] [ text {i}", "tags": ["x", {{"deep": [1, 2, {{}}]}}]}}"#
+                )
+            })
+            .collect();
+        format!("[\n  {}\n]\n", items.join(",\n  "))
+    }
+
+    /// The offset just inside the first `tags` list at or after `from`.
+    fn inside_tags(text: &str, from: usize) -> usize {
+        let key = "\"tags\": [";
+        text[from..]
+            .find(key)
+            .map_or(from, |i| from + i + key.len())
+    }
+
+    #[test]
+    fn a_long_array_read_in_halves_is_what_one_thread_reads() {
+        let text = long_array(20_000);
+        assert!(text.len() > PARALLEL_ARRAY_BYTES);
+        let (halves, parts) = in_halves(&text).expect("valid JSON");
+        assert_eq!(Ok(halves), one_thread(&text));
+        if crate::parallel::workers(2) == 2 {
+            assert_eq!(parts, 2, "read on two threads");
+        }
+    }
+
+    #[test]
+    fn a_short_array_is_one_part() {
+        let text = long_array(10);
+        let (halves, parts) = in_halves(&text).expect("valid JSON");
+        assert_eq!(parts, 1);
+        assert_eq!(Ok(halves), one_thread(&text));
+    }
+
+    #[test]
+    fn an_array_that_ends_before_the_middle_is_one_part() {
+        // A short array, then a long string: no element starts past the middle.
+        let filler = "x".repeat(2 * PARALLEL_ARRAY_BYTES);
+        let text = format!(r#"[{{"a": 1}}, {{"b": 2}}, "{filler}"]"#);
+        let (halves, parts) = in_halves(&text).expect("valid JSON");
+        assert_eq!(parts, 1);
+        assert_eq!(Ok(halves), one_thread(&text));
+    }
+
+    #[test]
+    fn a_mistake_in_either_half_is_reported_where_one_thread_reports_it() {
+        let text = long_array(20_000);
+        let quarter = text.len() / 4;
+        // A trailing comma, a misspelt `true`, and nesting past the limit, put in an
+        // element of the first half and then of the last.
+        let too_deep = format!(
+            "{}{}",
+            "[".repeat(MAX_NESTING + 1),
+            "]".repeat(MAX_NESTING + 1)
+        );
+        for bad in [", ]", "tru", too_deep.as_str()] {
+            for at in [quarter, 3 * quarter] {
+                let start = inside_tags(&text, at);
+                let broken = format!("{}{bad}, {}", &text[..start], &text[start..]);
+                let expected = one_thread(&broken);
+                assert!(expected.is_err(), "{bad} at {at} is a mistake");
+                assert_eq!(
+                    in_halves(&broken).map(|(seen, _)| seen),
+                    expected,
+                    "{bad} at {at}"
+                );
+            }
+        }
+        // Mistakes in both halves: the first one counts.
+        let first = inside_tags(&text, quarter);
+        let second = inside_tags(&text, 3 * quarter);
+        let broken = format!(
+            "{}tru, {}tru, {}",
+            &text[..first],
+            &text[first..second],
+            &text[second..]
+        );
+        assert_eq!(
+            in_halves(&broken).map(|(seen, _)| seen),
+            one_thread(&broken)
+        );
+        assert_eq!(one_thread(&broken).err().map(|e| e.0), Some(first));
     }
 }

@@ -42,18 +42,26 @@ fn read_root(
             properties.push(Property { name, value });
             return Ok(());
         }
-        let mut assertions = Vec::new();
+        let (file, offset) = (reader.file, reader.offset);
+        let (range, parts) = stream.array_in_halves(
+            || (Vec::new(), Diagnostics::new()),
+            |stream, (assertions, found): &mut (Vec<Assertion>, Diagnostics)| {
+                let item = stream.value()?;
+                let mut local = Reader {
+                    file,
+                    offset,
+                    diagnostics: found,
+                };
+                assertions.extend(read_assertion(&mut local, &item));
+                Ok(())
+            },
+        )?;
+        let mut assertions = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
         let mut found = Diagnostics::new();
-        let mut local = Reader {
-            file: reader.file,
-            offset: reader.offset,
-            diagnostics: &mut found,
-        };
-        let range = stream.array(|stream| {
-            let item = stream.value()?;
-            assertions.extend(read_assertion(&mut local, &item));
-            Ok(())
-        })?;
+        for (more, problems) in parts {
+            assertions.extend(more);
+            found.extend(problems);
+        }
         last = (assertions, found);
         // Held empty, for the checks of duplicate keys and of which `assertions` counts.
         let value = Value::Array(Array {

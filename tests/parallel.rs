@@ -88,3 +88,86 @@ fn many_spec_files_come_back_in_file_order() {
         "the database need names every assertion behind it, in file order"
     );
 }
+
+/// A manifest assertion like [`spec_assertion`]'s.
+fn manifest_assertion(i: usize) -> String {
+    format!(
+        r#"{{"id": "A-{i:06}", "natural": "Every order {i} is stored in the Postgres database", "type": "invariant", "category": "structure", "status": "pending", "tags": ["orders"]}}"#
+    )
+}
+
+#[test]
+fn a_long_manifest_comes_back_in_file_order() {
+    // 8,000 assertions, more than a megabyte: its two halves are read at once. An entry that
+    // is not an object stands in each half.
+    let mut entries: Vec<String> = (0..8000).map(manifest_assertion).collect();
+    entries.insert(6000, "42".to_owned());
+    entries.insert(2000, "\"not an assertion\"".to_owned());
+    let manifest = format!(
+        "{{\"version\": \"1.0.0\", \"archetype\": \"web-service\", \"assertions\": [\n{}\n], \"actors\": [\"shopper\"]}}\n",
+        entries.join(",\n")
+    );
+    assert!(manifest.len() > 1 << 20);
+    let folder = load::from_texts([
+        ("specs/assertions.json", manifest.as_str()),
+        ("package.json", r#"{"name": "orders", "version": "1.0.0"}"#),
+        ("src/index.ts", "export {};\n"),
+    ]);
+    let compilation = compile(folder, Options::default(), None, Diagnostics::new());
+
+    let ids: Vec<&str> = compilation
+        .specs
+        .assertions
+        .iter()
+        .map(|a| a.id.value.as_str())
+        .collect();
+    let expected: Vec<String> = (0..8000).map(|i| format!("A-{i:06}")).collect();
+    assert_eq!(ids, expected, "every assertion, in file order");
+    assert_eq!(
+        compilation.specs.context.actors.len(),
+        1,
+        "what follows the assertions is read too"
+    );
+
+    let wrong: Vec<(Option<usize>, String)> = compilation
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::WrongFieldType)
+        .map(|d| {
+            let span = d.primary.as_ref().expect("a place").span;
+            (
+                Some(span.start()),
+                manifest[span.start()..span.end()].to_owned(),
+            )
+        })
+        .collect();
+    let at = |text: &str| manifest.find(&format!("\n{text},\n")).map(|i| i + 1);
+    assert_eq!(
+        wrong,
+        [
+            (
+                at("\"not an assertion\""),
+                "\"not an assertion\"".to_owned()
+            ),
+            (at("42"), "42".to_owned())
+        ],
+        "the entry that is not an object, in each half, in file order"
+    );
+
+    let pending: Vec<&str> = compilation
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::UnconfirmedAssertion)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        pending.len(),
+        8000,
+        "one warning for each pending assertion"
+    );
+    let out_of_order = pending
+        .iter()
+        .enumerate()
+        .find(|(i, message)| !message.contains(&format!("A-{i:06}")));
+    assert_eq!(out_of_order, None, "warning i is about assertion i");
+}
