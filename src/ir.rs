@@ -44,8 +44,12 @@ impl std::hash::Hash for Provenance {
 /// not a search of the list.
 pub fn add_provenance(into: &mut Vec<Provenance>, more: &[Provenance]) {
     let fresh: Vec<&Provenance> = {
-        let mut held: rustc_hash::FxHashSet<&Provenance> = into.iter().collect();
-        more.iter().filter(|p| held.insert(p)).collect()
+        let mut held = rustc_hash::FxHashSet::with_capacity_and_hasher(
+            into.len() + more.len(),
+            rustc_hash::FxBuildHasher,
+        );
+        held.extend(into.iter());
+        more.iter().filter(|p| held.insert(*p)).collect()
     };
     into.extend(fresh.into_iter().cloned());
 }

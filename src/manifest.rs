@@ -56,8 +56,10 @@ fn read_root(
                 Ok(())
             },
         )?;
-        let mut assertions = Vec::with_capacity(parts.iter().map(|p| p.0.len()).sum());
-        let mut found = Diagnostics::new();
+        // The first half's list grows to hold the second's: a list of its own for both
+        // would hold every assertion twice for a moment.
+        let mut parts = parts.into_iter();
+        let (mut assertions, mut found) = parts.next().unwrap_or_default();
         for (more, problems) in parts {
             assertions.extend(more);
             found.extend(problems);

@@ -52,39 +52,42 @@ pub(super) fn corroborated<'a>(
             .filter(|h| !prose_only(h) && naming(h).is_none())
             .map(|h| h.rule.kind),
     );
-    let mut kept = Vec::new();
     let mut reported: FxHashSet<Span> = FxHashSet::default();
-    for hit in hits {
-        if let Some(span) = naming(&hit) {
-            let kind = hit.rule.kind;
-            if reported.insert(span) {
-                let name = by_item
-                    .get(&(span, kind))
-                    .copied()
-                    .unwrap_or("another technology");
-                diagnostics.push(
-                    Diagnostic::new(
-                        Code::UnsupportedTechnology,
-                        format!("{name} is named here, and specdeploy does not provision it"),
-                    )
-                    .at(span, format!("names {name}"))
-                    .help(format!(
-                        "run {name} yourself and declare its variables (`config NAME` in a .spec file), or declare `needs {} ...` with a technology specdeploy provides",
-                        kind.as_str()
-                    )),
-                );
+    // Filtered where they are: the list of hits is as long as the texts that fire.
+    let kept = hits
+        .into_iter()
+        .filter(|hit| {
+            if let Some(span) = naming(hit) {
+                let kind = hit.rule.kind;
+                if reported.insert(span) {
+                    let name = by_item
+                        .get(&(span, kind))
+                        .copied()
+                        .unwrap_or("another technology");
+                    diagnostics.push(
+                        Diagnostic::new(
+                            Code::UnsupportedTechnology,
+                            format!("{name} is named here, and specdeploy does not provision it"),
+                        )
+                        .at(span, format!("names {name}"))
+                        .help(format!(
+                            "run {name} yourself and declare its variables (`config NAME` in a .spec file), or declare `needs {} ...` with a technology specdeploy provides",
+                            kind.as_str()
+                        )),
+                    );
+                }
+                return false;
             }
-            continue;
-        }
-        if prose_only(&hit) && !confirmed_kinds.contains(&hit.rule.kind) {
-            unconfirmed
-                .entry(hit.rule.kind)
-                .or_default()
-                .push(hit.provenance());
-            continue;
-        }
-        kept.push(hit);
-    }
+            if prose_only(hit) && !confirmed_kinds.contains(&hit.rule.kind) {
+                unconfirmed
+                    .entry(hit.rule.kind)
+                    .or_default()
+                    .push(hit.provenance());
+                return false;
+            }
+            true
+        })
+        .collect();
     for (kind, provenance) in unconfirmed {
         let mut ids: Vec<&str> = provenance
             .iter()

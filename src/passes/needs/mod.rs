@@ -192,8 +192,10 @@ fn scan<'a>(input: &'a Input<'a>) -> (Vec<Item<'a>>, Vec<Firing>) {
             );
         scan_texts(&table, sources, texts)
     });
-    let mut items = Vec::new();
-    let mut firings = Vec::new();
+    // The first run's lists grow to hold the others': lists of their own would hold every
+    // item twice for a moment.
+    let mut parts = parts.into_iter();
+    let (mut items, mut firings) = parts.next().unwrap_or_default();
     for (more_items, more_firings) in parts {
         let offset = items.len();
         items.extend(more_items);
