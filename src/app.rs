@@ -2,15 +2,15 @@
 
 use crate::diagnostic::{Code, Diagnostics};
 use crate::json::{self, Reader, Value};
-use crate::source::{FileId, Located};
+use crate::source::{FileId, Located, Text};
 
 /// What `package.json` says that matters for deployment.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Package {
     /// `name`.
-    pub name: Option<Located<String>>,
+    pub name: Option<Located<Text>>,
     /// `version`.
-    pub version: Option<Located<String>>,
+    pub version: Option<Located<Text>>,
     /// `description`.
     pub description: Option<String>,
     /// `license`.
@@ -18,13 +18,13 @@ pub struct Package {
     /// `repository` (a string or `{ "url": ... }`).
     pub repository: Option<String>,
     /// Whether there is a `bin` field: the package installs a command.
-    pub has_bin: Option<Located<String>>,
+    pub has_bin: Option<Located<Text>>,
     /// `main` or `module`: the package is meant to be imported.
-    pub main: Option<Located<String>>,
+    pub main: Option<Located<Text>>,
     /// `dependencies`, by name, in file order.
-    pub dependencies: Vec<Located<String>>,
+    pub dependencies: Vec<Located<Text>>,
     /// `devDependencies`, by name.
-    pub dev_dependencies: Vec<Located<String>>,
+    pub dev_dependencies: Vec<Located<Text>>,
 }
 
 /// Reads `package.json` text; problems go to `diagnostics` with code `SD0504`.
@@ -52,8 +52,8 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Package
             _ => None,
         })
     };
-    let description = text_field("description").map(|l| l.value);
-    let license = text_field("license").map(|l| l.value);
+    let description = text_field("description").map(|l| l.value.into());
+    let license = text_field("license").map(|l| l.value.into());
     let main = text_field("module").or_else(|| text_field("main"));
     let repository = match json::get(root, "repository") {
         Some(Value::String(s)) => Some(s.value.to_string()),
@@ -64,13 +64,13 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Package
         _ => None,
     };
     let has_bin =
-        json::get(root, "bin").map(|v| Located::new("bin".to_owned(), reader.value_span(v)));
+        json::get(root, "bin").map(|v| Located::new(Text::from("bin"), reader.value_span(v)));
     let names = |reader: &mut Reader<'_>, key: &str| match json::get(root, key) {
         Some(Value::Object(deps)) => {
             json::duplicate_keys(reader, deps);
             deps.properties
                 .iter()
-                .map(|p| Located::new(p.name.value.to_string(), reader.span(p.name.range)))
+                .map(|p| Located::new(Text::from(&*p.name.value), reader.span(p.name.range)))
                 .collect()
         }
         Some(other) => {
@@ -101,7 +101,7 @@ pub fn parse(file: FileId, text: &str, diagnostics: &mut Diagnostics) -> Package
 impl Package {
     /// Whether `name` is a runtime dependency.
     #[must_use]
-    pub fn depends_on(&self, name: &str) -> Option<&Located<String>> {
+    pub fn depends_on(&self, name: &str) -> Option<&Located<Text>> {
         self.dependencies.iter().find(|d| d.value == name)
     }
 }

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use jiter::{Jiter, JiterError, JiterErrorType, JsonErrorType, Peek};
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::source::{FileId, Located, Span};
+use crate::source::{FileId, Located, Span, Text};
 
 /// How deeply arrays and objects may nest before a file is refused.
 pub const MAX_NESTING: usize = 64;
@@ -650,13 +650,9 @@ impl Reader<'_> {
     }
 
     /// Reads a string, reporting any other type.
-    pub fn string(
-        &mut self,
-        value: &Value<'_>,
-        what: impl fmt::Display,
-    ) -> Option<Located<String>> {
+    pub fn string(&mut self, value: &Value<'_>, what: impl fmt::Display) -> Option<Located<Text>> {
         match value {
-            Value::String(s) => Some(Located::new(s.value.to_string(), self.span(s.range))),
+            Value::String(s) => Some(Located::new(Text::from(&*s.value), self.span(s.range))),
             other => {
                 self.wrong_type(other, what, "a string");
                 None
@@ -669,7 +665,7 @@ impl Reader<'_> {
         &mut self,
         value: &Value<'_>,
         what: impl fmt::Display,
-    ) -> Option<Located<String>> {
+    ) -> Option<Located<Text>> {
         match value {
             Value::Null(_) => None,
             other => self.string(other, what),
@@ -677,7 +673,7 @@ impl Reader<'_> {
     }
 
     /// Reads an array of strings, skipping (and reporting) elements of other types.
-    pub fn strings(&mut self, value: &Value<'_>, what: impl fmt::Display) -> Vec<Located<String>> {
+    pub fn strings(&mut self, value: &Value<'_>, what: impl fmt::Display) -> Vec<Located<Text>> {
         match value {
             Value::Array(array) => array
                 .elements

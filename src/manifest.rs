@@ -11,7 +11,7 @@ use crate::model::{
     Assertion, Category, FormalSpec, KNOWN_TYPES, ManifestContext, SpecDocument, Status,
     is_valid_id, normalize_type,
 };
-use crate::source::{FileId, Located, Span};
+use crate::source::{FileId, Located, Span, Text};
 
 /// The fields an assertion must have.
 const REQUIRED: [&str; 5] = ["id", "natural", "type", "category", "status"];
@@ -121,9 +121,9 @@ fn read_context(reader: &mut Reader<'_>, root: &Object<'_>) -> ManifestContext {
 /// The fields of one assertion object, as read, before required ones are checked.
 #[derive(Default)]
 struct Fields {
-    id: Option<Located<String>>,
-    natural: Option<Located<String>>,
-    kind: Option<Located<String>>,
+    id: Option<Located<Text>>,
+    natural: Option<Located<Text>>,
+    kind: Option<Located<Text>>,
     category: Option<Located<Category>>,
     status: Option<Located<Status>>,
     /// Required fields that were present but unusable, so "missing" is not said of them.
@@ -261,9 +261,9 @@ fn example(field: &str) -> &'static str {
 
 fn check_id(
     reader: &mut Reader<'_>,
-    id: Located<String>,
+    id: Located<Text>,
     invalid: &mut Vec<&'static str>,
-) -> Option<Located<String>> {
+) -> Option<Located<Text>> {
     if is_valid_id(&id.value) {
         return Some(id);
     }
@@ -276,7 +276,7 @@ fn check_id(
     None
 }
 
-fn check_type(reader: &mut Reader<'_>, kind: &Located<String>) {
+fn check_type(reader: &mut Reader<'_>, kind: &Located<Text>) {
     if KNOWN_TYPES.contains(&normalize_type(&kind.value).as_str()) {
         return;
     }
@@ -293,7 +293,7 @@ fn check_type(reader: &mut Reader<'_>, kind: &Located<String>) {
     );
 }
 
-fn parse_category(reader: &mut Reader<'_>, text: &Located<String>) -> Option<Located<Category>> {
+fn parse_category(reader: &mut Reader<'_>, text: &Located<Text>) -> Option<Located<Category>> {
     if let Some(category) = Category::parse(&text.value) {
         return Some(Located::new(category, text.span));
     }
@@ -305,7 +305,7 @@ fn parse_category(reader: &mut Reader<'_>, text: &Located<String>) -> Option<Loc
     None
 }
 
-fn parse_status(reader: &mut Reader<'_>, text: &Located<String>) -> Option<Located<Status>> {
+fn parse_status(reader: &mut Reader<'_>, text: &Located<Text>) -> Option<Located<Status>> {
     if let Some(status) = Status::parse(&text.value) {
         return Some(Located::new(status, text.span));
     }

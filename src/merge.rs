@@ -3,7 +3,7 @@
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::{AppDecl, SpecDocument, SpecSet};
-use crate::source::{Located, Span};
+use crate::source::{Located, Span, Text};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 /// Merges `documents` in the order given (the manifest first, then `.spec` files by path).
@@ -40,7 +40,7 @@ pub fn merge(mut documents: Vec<SpecDocument>, diagnostics: &mut Diagnostics) ->
             set.assertions.extend(assertions);
         }
         for variable in std::mem::take(&mut document.variables) {
-            if let Some(&first) = variables.get(&variable.name.value) {
+            if let Some(&first) = variables.get(variable.name.value.as_str()) {
                 diagnostics.push(
                     Diagnostic::new(
                         Code::DuplicateVariable,
@@ -52,7 +52,7 @@ pub fn merge(mut documents: Vec<SpecDocument>, diagnostics: &mut Diagnostics) ->
                 );
                 continue;
             }
-            variables.insert(variable.name.value.clone(), variable.name.span);
+            variables.insert(variable.name.value.to_string(), variable.name.span);
             set.variables.push(variable);
         }
         set.needs.extend(std::mem::take(&mut document.needs));
@@ -99,10 +99,11 @@ fn merge_app(into: &mut AppDecl, app: AppDecl, diagnostics: &mut Diagnostics) {
         *into = app;
         return;
     }
-    let mut field = |name: &str,
-                     slot: &mut Option<Located<String>>,
-                     new: Option<Located<String>>| {
-        match (slot.as_ref(), new) {
+    let mut field =
+        |name: &str, slot: &mut Option<Located<Text>>, new: Option<Located<Text>>| match (
+            slot.as_ref(),
+            new,
+        ) {
             (Some(first), Some(again)) => diagnostics.push(
                 Diagnostic::new(
                     Code::DuplicateAppDeclaration,
@@ -114,18 +115,22 @@ fn merge_app(into: &mut AppDecl, app: AppDecl, diagnostics: &mut Diagnostics) {
             ),
             (None, Some(new)) => *slot = Some(new),
             _ => {}
-        }
-    };
+        };
     field("name", &mut into.name, app.name);
     field("version", &mut into.version, app.version);
     field("archetype", &mut into.archetype, app.archetype);
     field("entry point", &mut into.entry, app.entry);
     field("schedule", &mut into.schedule, app.schedule);
-    let mut port = into.port.clone().map(|p| p.map(|n| n.to_string()));
+    let mut port = into
+        .port
+        .clone()
+        .map(|p| p.map(|n| Text::from(n.to_string())));
     field(
         "port",
         &mut port,
-        app.port.clone().map(|p| p.map(|n| n.to_string())),
+        app.port
+            .clone()
+            .map(|p| p.map(|n| Text::from(n.to_string()))),
     );
     if into.port.is_none() {
         into.port = app.port;

@@ -4,7 +4,7 @@
 //! documents of one folder are merged into a [`SpecSet`] by [`crate::merge`]. Every value
 //! keeps the span it was read from so later passes can point back at it.
 
-use crate::source::{Located, Span};
+use crate::source::{Located, Span, Text};
 
 /// Whether an assertion is about data and shapes, or about what happens over time.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
@@ -125,7 +125,7 @@ pub fn normalize_type(text: &str) -> String {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FormalSpec {
     /// Path of the model, relative to the app folder (`specs/dafny/structure.dfy`).
-    pub file: Located<String>,
+    pub file: Located<Text>,
     /// The inclusive line range in that file, when given.
     pub lines: Option<Located<(u32, u32)>>,
 }
@@ -134,32 +134,32 @@ pub struct FormalSpec {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Assertion {
     /// Unique id (`A-001`).
-    pub id: Located<String>,
+    pub id: Located<Text>,
     /// The assertion in natural language.
-    pub natural: Located<String>,
+    pub natural: Located<Text>,
     /// The type as written; see [`KNOWN_TYPES`] and [`normalize_type`].
-    pub kind: Located<String>,
+    pub kind: Located<Text>,
     /// Structure or behavior.
     pub category: Located<Category>,
     /// Review status.
     pub status: Located<Status>,
     /// Where the assertion came from (an interview, an archetype template).
-    pub source: Option<Located<String>>,
+    pub source: Option<Located<Text>>,
     /// The entity it constrains.
-    pub entity: Option<Located<String>>,
+    pub entity: Option<Located<Text>>,
     /// The property or operation it constrains.
-    pub property: Option<Located<String>>,
+    pub property: Option<Located<Text>>,
     /// A formal rendering of the constraint (boxed, as the rarely given fields below are: a
     /// manifest can hold a hundred thousand assertions).
-    pub constraint: Option<Box<Located<String>>>,
+    pub constraint: Option<Box<Located<Text>>>,
     /// The model that states it formally.
     pub formal_spec: Option<Box<FormalSpec>>,
     /// Ids of assertions it depends on.
-    pub dependencies: Vec<Located<String>>,
+    pub dependencies: Vec<Located<Text>>,
     /// The assertion this one refines.
-    pub refined_from: Option<Box<Located<String>>>,
+    pub refined_from: Option<Box<Located<Text>>>,
     /// Free-form tags (`persistence`, `external-api`).
-    pub tags: Vec<Located<String>>,
+    pub tags: Vec<Located<Text>>,
     /// The whole assertion's extent, for labels that concern all of it.
     pub span: Span,
 }
@@ -223,17 +223,17 @@ impl Archetype {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct AppDecl {
     /// The app's name (image and service name).
-    pub name: Option<Located<String>>,
+    pub name: Option<Located<Text>>,
     /// The app's version.
-    pub version: Option<Located<String>>,
+    pub version: Option<Located<Text>>,
     /// The archetype, as written.
-    pub archetype: Option<Located<String>>,
+    pub archetype: Option<Located<Text>>,
     /// The entry point, relative to the app folder.
-    pub entry: Option<Located<String>>,
+    pub entry: Option<Located<Text>>,
     /// The port a web service listens on.
     pub port: Option<Located<u32>>,
     /// A cron schedule for a pipeline.
-    pub schedule: Option<Located<String>>,
+    pub schedule: Option<Located<Text>>,
     /// Where the declaration is.
     pub span: Option<Span>,
 }
@@ -297,13 +297,13 @@ pub struct ExplicitNeed {
     pub kind: Located<NeedKind>,
     /// The technology, where named (`postgres`, `redis`, `kafka`, `rabbitmq`, `nats`,
     /// `redis-streams`, `s3`); for an external API, its name (`payment-gateway`).
-    pub technology: Option<Located<String>>,
+    pub technology: Option<Located<Text>>,
     /// For an external API: the variable that holds its base URL.
-    pub url_variable: Option<Located<String>>,
+    pub url_variable: Option<Located<Text>>,
     /// For an external API: the variable that holds its key.
-    pub key_variable: Option<Located<String>>,
+    pub key_variable: Option<Located<Text>>,
     /// Assertions that motivate the need (`because A-004, A-006`).
-    pub because: Vec<Located<String>>,
+    pub because: Vec<Located<Text>>,
     /// For an external API: whether the app cannot serve without it (`required`).
     pub required: bool,
     /// The whole declaration.
@@ -314,15 +314,15 @@ pub struct ExplicitNeed {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct VariableDecl {
     /// The variable's name (`LOG_LEVEL`).
-    pub name: Located<String>,
+    pub name: Located<Text>,
     /// Whether it is a secret (never given a default, never baked into an image).
     pub secret: bool,
     /// The default value.
-    pub default: Option<Located<String>>,
+    pub default: Option<Located<Text>>,
     /// A description for `.env.example`.
-    pub description: Option<Located<String>>,
+    pub description: Option<Located<Text>>,
     /// Assertions that require it.
-    pub because: Vec<Located<String>>,
+    pub because: Vec<Located<Text>>,
     /// The whole declaration.
     pub span: Span,
 }
@@ -331,15 +331,15 @@ pub struct VariableDecl {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ManifestContext {
     /// The archetype as written (`null` gives `None`).
-    pub archetype: Option<Located<String>>,
+    pub archetype: Option<Located<Text>>,
     /// Business domains.
-    pub domains: Vec<Located<String>>,
+    pub domains: Vec<Located<Text>>,
     /// Who or what acts on the app.
-    pub actors: Vec<Located<String>>,
+    pub actors: Vec<Located<Text>>,
     /// What the app touches at its edges (`postgres-database`, `kafka-topic:orders.v1`).
-    pub boundaries: Vec<Located<String>>,
+    pub boundaries: Vec<Located<Text>>,
     /// What the app deliberately does not do (`not-networked`).
-    pub constraints: Vec<Located<String>>,
+    pub constraints: Vec<Located<Text>>,
 }
 
 /// What one input file says.

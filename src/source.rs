@@ -64,6 +64,10 @@ impl Span {
     }
 }
 
+/// Text read from a spec file: held inline up to 24 bytes (ids, types, tags, names), so most
+/// of a large manifest's values need no allocation of their own.
+pub type Text = compact_str::CompactString;
+
 /// A value together with the span it was read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Located<T> {

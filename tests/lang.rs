@@ -133,7 +133,7 @@ impl Show<'_> {
         }
     }
 
-    fn list(&self, out: &mut String, name: &str, values: &[Located<String>]) {
+    fn list(&self, out: &mut String, name: &str, values: &[Located<specdeploy::source::Text>]) {
         for value in values {
             self.value(out, name, Some(value));
         }
@@ -237,7 +237,8 @@ impl Show<'_> {
 /// Every span a document holds.
 fn spans(document: &SpecDocument) -> Vec<Span> {
     let mut spans = Vec::new();
-    let mut strings = |values: &[&Located<String>]| spans.extend(values.iter().map(|v| v.span));
+    let mut strings =
+        |values: &[&Located<specdeploy::source::Text>]| spans.extend(values.iter().map(|v| v.span));
     for a in &document.assertions {
         strings(&[&a.id, &a.natural, &a.kind]);
         strings(&a.dependencies.iter().chain(&a.tags).collect::<Vec<_>>());

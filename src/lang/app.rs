@@ -6,7 +6,7 @@ use super::grammar::Rule;
 use super::lower::{Lowering, Seen, values};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::AppDecl;
-use crate::source::{Located, Span};
+use crate::source::{Located, Span, Text};
 
 /// The `@` shorthands a schedule may use instead of five fields.
 const SCHEDULE_SHORTHANDS: [&str; 7] = [
@@ -80,7 +80,7 @@ fn read_field(lowering: &mut Lowering, seen: &mut Seen, app: &mut AppDecl, field
 }
 
 /// The port, when it is a whole number from 1 to 65535.
-fn port(lowering: &mut Lowering, text: &Located<String>) -> Option<Located<u32>> {
+fn port(lowering: &mut Lowering, text: &Located<Text>) -> Option<Located<u32>> {
     let number = text.value.trim().parse::<u32>().ok();
     if let Some(port) = number.filter(|p| (1..=65535).contains(p)) {
         return Some(Located::new(port, text.span));
@@ -99,7 +99,7 @@ fn port(lowering: &mut Lowering, text: &Located<String>) -> Option<Located<u32>>
 }
 
 /// The schedule, when it has the shape of a cron schedule.
-fn schedule(lowering: &mut Lowering, text: Located<String>) -> Option<Located<String>> {
+fn schedule(lowering: &mut Lowering, text: Located<Text>) -> Option<Located<Text>> {
     if is_cron(&text.value) {
         return Some(text);
     }

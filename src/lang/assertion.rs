@@ -6,23 +6,23 @@ use super::grammar::Rule;
 use super::lower::{Lowering, Seen, values};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{Assertion, Category, FormalSpec, KNOWN_TYPES, Status, normalize_type};
-use crate::source::{Located, Span};
+use crate::source::{Located, Span, Text};
 
 /// The fields of an assertion block as they are read.
 #[derive(Default)]
 struct Fields {
     seen: Seen,
-    kind: Option<Located<String>>,
+    kind: Option<Located<Text>>,
     category: Option<Located<Category>>,
     status: Option<Located<Status>>,
-    source: Option<Located<String>>,
-    entity: Option<Located<String>>,
-    property: Option<Located<String>>,
-    constraint: Option<Located<String>>,
+    source: Option<Located<Text>>,
+    entity: Option<Located<Text>>,
+    property: Option<Located<Text>>,
+    constraint: Option<Located<Text>>,
     formal_spec: Option<FormalSpec>,
-    dependencies: Vec<Located<String>>,
-    refined_from: Option<Located<String>>,
-    tags: Vec<Located<String>>,
+    dependencies: Vec<Located<Text>>,
+    refined_from: Option<Located<Text>>,
+    tags: Vec<Located<Text>>,
 }
 
 /// The assertion an `assertion_decl` pair declares, or `None` when a required part is missing
@@ -197,7 +197,7 @@ fn field_name(field: &Pair<'_, Rule>) -> Option<&'static str> {
 }
 
 /// The type as written; a type outside [`KNOWN_TYPES`] is kept and warned about.
-fn check_type(lowering: &mut Lowering, kind: Located<String>) -> Located<String> {
+fn check_type(lowering: &mut Lowering, kind: Located<Text>) -> Located<Text> {
     if !KNOWN_TYPES.contains(&normalize_type(&kind.value).as_str()) {
         lowering.report(
             Diagnostic::new(
@@ -214,7 +214,7 @@ fn check_type(lowering: &mut Lowering, kind: Located<String>) -> Located<String>
     kind
 }
 
-fn category(lowering: &mut Lowering, text: &Located<String>) -> Option<Located<Category>> {
+fn category(lowering: &mut Lowering, text: &Located<Text>) -> Option<Located<Category>> {
     if let Some(category) = Category::parse(&text.value) {
         return Some(Located::new(category, text.span));
     }
@@ -232,7 +232,7 @@ fn category(lowering: &mut Lowering, text: &Located<String>) -> Option<Located<C
     None
 }
 
-fn status(lowering: &mut Lowering, text: &Located<String>) -> Option<Located<Status>> {
+fn status(lowering: &mut Lowering, text: &Located<Text>) -> Option<Located<Status>> {
     if let Some(status) = Status::parse(&text.value) {
         return Some(Located::new(status, text.span));
     }

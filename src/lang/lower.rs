@@ -13,7 +13,7 @@ use crate::model::{
     AppDecl, Assertion, ExplicitNeed, SpecDocument, VariableDecl, is_valid_id,
     is_valid_variable_name,
 };
-use crate::source::{FileId, Located, Span};
+use crate::source::{FileId, Located, Span, Text};
 
 /// What a run of declarations says, in file order, before the checks across declarations.
 #[derive(Default)]
@@ -57,7 +57,7 @@ impl Reading {
             }
         }
 
-        let mut seen: HashMap<String, Span> = HashMap::new();
+        let mut seen: HashMap<Text, Span> = HashMap::new();
         let mut variables = Vec::with_capacity(self.variables.len());
         for variable in self.variables {
             let name = &variable.name;
@@ -196,10 +196,10 @@ impl Lowering {
     /// The value of a quoted string, a bare word or a phrase of words, with its span. For a
     /// quoted string the span covers the quotes; for a phrase it runs from the first word to the
     /// last, and the value is the text as written between them.
-    pub(super) fn text(&mut self, pair: &Pair<'_, Rule>) -> Located<String> {
+    pub(super) fn text(&mut self, pair: &Pair<'_, Rule>) -> Located<Text> {
         let span = self.span(pair);
         if pair.as_rule() != Rule::quoted_string {
-            return Located::new(pair.as_str().to_owned(), span);
+            return Located::new(Text::from(pair.as_str()), span);
         }
         let (value, bad) = strings::unescape(pair.as_str());
         for range in bad {
@@ -214,11 +214,11 @@ impl Lowering {
                     .help("`\\u{...}` takes a code point from 0 to 10FFFF, outside D800 to DFFF"),
             );
         }
-        Located::new(value, span)
+        Located::new(value.into(), span)
     }
 
     /// An assertion id, checked with [`is_valid_id`].
-    pub(super) fn id(&mut self, pair: &Pair<'_, Rule>) -> Located<String> {
+    pub(super) fn id(&mut self, pair: &Pair<'_, Rule>) -> Located<Text> {
         let id = self.text(pair);
         if !is_valid_id(&id.value) {
             self.report(
@@ -237,7 +237,7 @@ impl Lowering {
     }
 
     /// Every assertion id of an `id_list` pair, each checked.
-    pub(super) fn ids(&mut self, list: Pair<'_, Rule>) -> Vec<Located<String>> {
+    pub(super) fn ids(&mut self, list: Pair<'_, Rule>) -> Vec<Located<Text>> {
         list.into_inner()
             .filter(|p| p.as_rule() == Rule::assertion_ref)
             .map(|p| self.id(&p))
@@ -245,7 +245,7 @@ impl Lowering {
     }
 
     /// The ids of a `because` clause.
-    pub(super) fn because(&mut self, clause: Pair<'_, Rule>) -> Vec<Located<String>> {
+    pub(super) fn because(&mut self, clause: Pair<'_, Rule>) -> Vec<Located<Text>> {
         clause
             .into_inner()
             .filter(|p| p.as_rule() == Rule::id_list)
@@ -254,7 +254,7 @@ impl Lowering {
     }
 
     /// A variable name, checked with [`is_valid_variable_name`].
-    pub(super) fn variable_name(&mut self, pair: &Pair<'_, Rule>) -> Located<String> {
+    pub(super) fn variable_name(&mut self, pair: &Pair<'_, Rule>) -> Located<Text> {
         let name = self.text(pair);
         if !is_valid_variable_name(&name.value) {
             let upper = name.value.to_ascii_uppercase().replace(['-', '.'], "_");

@@ -6,7 +6,7 @@ use super::grammar::Rule;
 use super::lower::Lowering;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{ExplicitNeed, NeedKind};
-use crate::source::{Located, Span};
+use crate::source::{Located, Span, Text};
 
 /// The technologies specdeploy can provide for each kind of backing service.
 fn technologies(kind: NeedKind) -> &'static [&'static str] {
@@ -68,14 +68,14 @@ fn technology(
     lowering: &mut Lowering,
     kind: NeedKind,
     part: &Pair<'_, Rule>,
-) -> Option<Located<String>> {
+) -> Option<Located<Text>> {
     let written = lowering.text(part);
     let known = technologies(kind);
     if let Some(name) = known
         .iter()
         .find(|name| name.eq_ignore_ascii_case(&written.value))
     {
-        return Some(Located::new((*name).to_owned(), written.span));
+        return Some(Located::new(Text::from(*name), written.span));
     }
     let kind_name = kind.as_str();
     let article = if kind_name.starts_with(['a', 'e', 'i', 'o', 'u']) {

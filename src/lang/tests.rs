@@ -226,7 +226,10 @@ fn duplicates_point_back_at_the_first() {
     let first_app = &diagnostics[0].secondary[0];
     assert_eq!(&text[first_app.span.start()..first_app.span.end()], "app a");
     assert_eq!(
-        document.app.and_then(|a| a.name).map(|n| n.value),
+        document
+            .app
+            .and_then(|a| a.name)
+            .map(|n| n.value.to_string()),
         Some("a".to_owned())
     );
     assert_eq!(document.variables.len(), 1);

@@ -6,7 +6,7 @@ use super::{Draft, Input};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::{App, Lockfile, Provenance};
 use crate::model::Archetype;
-use crate::source::{Located, Span};
+use crate::source::{Located, Span, Text};
 
 /// Dependencies that make an app an HTTP server.
 const HTTP_SERVERS: &[&str] = &[
@@ -98,12 +98,12 @@ pub fn run(input: &Input<'_>, draft: &mut Draft, diagnostics: &mut Diagnostics) 
         dependencies: package
             .dependencies
             .iter()
-            .map(|d| d.value.clone())
+            .map(|d| d.value.to_string())
             .collect(),
     });
 }
 
-fn provenance(rule: &'static str, field: &'static str, value: &Located<String>) -> Provenance {
+fn provenance(rule: &'static str, field: &'static str, value: &Located<Text>) -> Provenance {
     Provenance {
         rule,
         assertion: None,
@@ -113,7 +113,7 @@ fn provenance(rule: &'static str, field: &'static str, value: &Located<String>) 
     }
 }
 
-fn parse_declared(value: &Located<String>, diagnostics: &mut Diagnostics) -> Option<Archetype> {
+fn parse_declared(value: &Located<Text>, diagnostics: &mut Diagnostics) -> Option<Archetype> {
     let parsed = Archetype::parse(&value.value);
     if parsed.is_none() {
         let known: Vec<&str> = Archetype::ALL.iter().map(|a| a.as_str()).collect();
@@ -248,7 +248,7 @@ fn name(input: &Input<'_>, diagnostics: &mut Diagnostics) -> Option<String> {
         return None;
     };
     let candidate = if declared.is_some() {
-        source.value.clone()
+        source.value.to_string()
     } else {
         source.value.trim_start_matches('@').replace('/', "-")
     };
@@ -308,7 +308,7 @@ fn schedule(
 /// The app's version, which also tags its image. A tag holds letters, digits, `_`, `.` and
 /// `-`: a semver build suffix (`1.0.0+build.5`) keeps its meaning with `_` for `+`; anything
 /// else no tag can carry is an error at the version's place.
-fn version(declared: Option<&Located<String>>, diagnostics: &mut Diagnostics) -> String {
+fn version(declared: Option<&Located<Text>>, diagnostics: &mut Diagnostics) -> String {
     let Some(declared) = declared.filter(|v| !v.value.trim().is_empty()) else {
         return "0.0.0".to_owned();
     };

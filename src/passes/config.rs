@@ -395,7 +395,9 @@ fn jwt_secret(input: &Input<'_>, group: &str, vars: &mut Variables) {
     let mut provenance = Vec::new();
     let context = &input.specs.context;
     let mut consider =
-        |assertion: Option<&str>, field: &'static str, value: &crate::source::Located<String>| {
+        |assertion: Option<&str>,
+         field: &'static str,
+         value: &crate::source::Located<crate::source::Text>| {
             if !words::may_hold(&value.value, JWT_PHRASES) {
                 return;
             }
@@ -472,15 +474,15 @@ fn declared(input: &Input<'_>, group: &str, vars: &mut Variables, diagnostics: &
                 continue;
             }
         }
-        if let Some(existing) = vars.by_name.get_mut(&decl.name.value) {
+        if let Some(existing) = vars.by_name.get_mut(decl.name.value.as_str()) {
             // A declaration refines a variable a need brought: its default and description
             // win, its reasons are added.
             if existing.user_supplied && !existing.secret && !decl.secret {
                 if let Some(default) = &decl.default {
-                    existing.default = Some(default.value.clone());
+                    existing.default = Some(default.value.to_string());
                 }
                 if let Some(description) = &decl.description {
-                    existing.description.clone_from(&description.value);
+                    existing.description = description.value.to_string();
                 }
                 existing.provenance.extend(provenance);
                 continue;
@@ -513,12 +515,12 @@ fn declared(input: &Input<'_>, group: &str, vars: &mut Variables, diagnostics: &
                 }
                 .to_owned()
             },
-            |d| d.value.clone(),
+            |d| d.value.to_string(),
         );
         let value = if decl.secret {
             Value::Secret
         } else {
-            Value::User(decl.default.as_ref().map(|d| d.value.clone()))
+            Value::User(decl.default.as_ref().map(|d| d.value.to_string()))
         };
         vars.add(
             Spec {

@@ -462,7 +462,7 @@ fn summarise(input: &Input<'_>, model: &ModelFile, standing: &Standing<'_>) -> M
                     .map(|l| l.line),
                 assertions: locate::covering(&input.specs.assertions, &model.path, p)
                     .iter()
-                    .map(|a| a.id.value.clone())
+                    .map(|a| a.id.value.to_string())
                     .collect(),
             })
             .collect(),

@@ -15,7 +15,7 @@ use super::{Draft, Input};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Need, Provenance, Technology};
 use crate::model::{Assertion, ExplicitNeed, NeedKind};
-use crate::source::{Located, Sources, Span};
+use crate::source::{Located, Sources, Span, Text};
 use apis::external_apis;
 use corroborate::corroborated;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -24,7 +24,7 @@ use rustc_hash::{FxHashMap, FxHashSet};
 struct Item<'a> {
     field: Field,
     assertion: Option<&'a str>,
-    text: &'a Located<String>,
+    text: &'a Located<Text>,
     /// The words, kept only where the later steps read them: boundaries, and texts that an
     /// external-API rule fired on. Holding the words of every text at once would cost more
     /// memory than the specs themselves.
@@ -119,7 +119,7 @@ pub fn run(input: &Input<'_>, draft: &mut Draft, diagnostics: &mut Diagnostics) 
     draft.needs = needs.finish();
 }
 
-fn verbatim_offset(sources: &Sources, text: &Located<String>) -> Option<usize> {
+fn verbatim_offset(sources: &Sources, text: &Located<Text>) -> Option<usize> {
     let written = sources.slice(text.span);
     if written == text.value {
         return Some(text.span.start());
@@ -139,10 +139,10 @@ struct Firing {
 }
 
 /// A text a rule can fire on: its field, its assertion, the text.
-type Text<'a> = (Field, Option<&'a str>, &'a Located<String>);
+type Spoken<'a> = (Field, Option<&'a str>, &'a Located<Text>);
 
 /// The texts of `assertions` that shape the deployment: tags, then the text, of each.
-fn assertion_texts(assertions: &[Assertion]) -> impl Iterator<Item = Text<'_>> {
+fn assertion_texts(assertions: &[Assertion]) -> impl Iterator<Item = Spoken<'_>> {
     assertions
         .iter()
         .filter(|a| a.status.value.shapes_deployment())
@@ -175,7 +175,7 @@ fn scan<'a>(input: &'a Input<'a>) -> (Vec<Item<'a>>, Vec<Firing>) {
         vec![(first, true, false), (second, false, true)]
     };
     let parts = crate::parallel::in_order("specdeploy-needs", &runs, |&(part, first, last)| {
-        let only = |texts: &'a [Located<String>], keep: bool| if keep { texts } else { &[] };
+        let only = |texts: &'a [Located<Text>], keep: bool| if keep { texts } else { &[] };
         let texts = only(&context.boundaries, first)
             .iter()
             .map(|b| (Field::Boundary, None, b))
@@ -211,7 +211,7 @@ fn scan<'a>(input: &'a Input<'a>) -> (Vec<Item<'a>>, Vec<Firing>) {
 fn scan_texts<'a>(
     table: &PhraseTable,
     sources: &Sources,
-    texts: impl Iterator<Item = Text<'a>>,
+    texts: impl Iterator<Item = Spoken<'a>>,
 ) -> (Vec<Item<'a>>, Vec<Firing>) {
     let mut items = Vec::new();
     let mut firings = Vec::new();
@@ -439,7 +439,7 @@ fn explicit(declared: &[ExplicitNeed], needs: &mut Needs, diagnostics: &mut Diag
     let mut chosen: HashMap<NeedKind, &ExplicitNeed> = HashMap::new();
     for need in declared {
         let kind = need.kind.value;
-        let provenance = |assertion: Option<&Located<String>>| Provenance {
+        let provenance = |assertion: Option<&Located<Text>>| Provenance {
             rule: "explicit",
             assertion: assertion.map(|a| a.value.as_str().into()),
             field: "need declaration",
@@ -479,8 +479,8 @@ fn explicit(declared: &[ExplicitNeed], needs: &mut Needs, diagnostics: &mut Diag
                     .into_iter()
                     .map(|w| w.text.into_owned())
                     .collect();
-                gathered.url_variable = need.url_variable.as_ref().map(|v| v.value.clone());
-                gathered.key_variable = need.key_variable.as_ref().map(|v| v.value.clone());
+                gathered.url_variable = need.url_variable.as_ref().map(|v| v.value.to_string());
+                gathered.key_variable = need.key_variable.as_ref().map(|v| v.value.to_string());
             }
             continue;
         }
