@@ -18,7 +18,9 @@ use crate::model::{Assertion, ExplicitNeed, NeedKind};
 use crate::source::{Located, Sources, Span, Text};
 use apis::external_apis;
 use corroborate::corroborated;
-use rustc_hash::{FxHashMap, FxHashSet};
+use hashbrown::HashTable;
+use rustc_hash::{FxBuildHasher, FxHashMap};
+use std::hash::BuildHasher as _;
 
 /// A piece of spec text a rule can fire on.
 struct Item<'a> {
@@ -362,8 +364,9 @@ struct Gathered {
     key_variable: Option<String>,
     words: Vec<String>,
     provenance: Vec<Provenance>,
-    /// The provenances already in `provenance`: one need may gather thousands.
-    held: FxHashSet<Provenance>,
+    /// The provenances already in `provenance`, by their index there: one need may gather
+    /// one for each of a hundred thousand assertions, and a copy of each would double them.
+    held: HashTable<u32>,
 }
 
 impl Needs {
@@ -379,8 +382,19 @@ impl Needs {
         if let (Some(t), None) = (technology, need.technology) {
             need.technology = Some((t, provenance.rule == "explicit"));
         }
-        if need.held.insert(provenance.clone()) {
-            need.provenance.push(provenance);
+        let Gathered {
+            provenance: list,
+            held,
+            ..
+        } = need;
+        let hash = FxBuildHasher.hash_one(&provenance);
+        if held
+            .find(hash, |&i| list[i as usize] == provenance)
+            .is_none()
+        {
+            let index = u32::try_from(list.len()).unwrap_or(u32::MAX);
+            list.push(provenance);
+            held.insert_unique(hash, index, |&i| FxBuildHasher.hash_one(&list[i as usize]));
         }
         need
     }
