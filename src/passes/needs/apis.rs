@@ -1,8 +1,6 @@
 //! External APIs: named by boundaries, attached to by tags and text that share their words,
 //! or named anew when the text says `external … API`.
 
-use std::collections::BTreeMap;
-
 use super::{Hit, Item, Needs};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::ir::{Provenance, Technology};
@@ -127,20 +125,23 @@ pub(super) fn external_apis(
         .filter(|i| api_tag(i) || api_hits.contains_key(&std::ptr::from_ref(*i)))
         .filter_map(|i| i.assertion)
         .collect();
-    let mut by_assertion: BTreeMap<&str, Vec<&Item<'_>>> = BTreeMap::new();
-    for item in items {
-        if let Some(id) = item.assertion.filter(|id| about_apis.contains(id)) {
-            by_assertion.entry(id).or_default().push(item);
-        }
-    }
-    for (id, parts) in by_assertion {
-        let tag = parts.iter().find(|i| api_tag(i));
-        let Some(natural) = parts.iter().find(|i| i.field == Field::Natural) else {
+    // Their items, by id and then in file order (the sort is stable): one list, where a map
+    // of lists would make one for each of thousands of assertions.
+    let mut by_assertion: Vec<(&str, &Item<'_>)> = items
+        .iter()
+        .filter_map(|item| Some((item.assertion.filter(|id| about_apis.contains(id))?, item)))
+        .collect();
+    by_assertion.sort_by_key(|&(id, _)| id);
+    for run in by_assertion.chunk_by(|a, b| a.0 == b.0) {
+        let id = run[0].0;
+        let mut parts = run.iter().map(|&(_, item)| item);
+        let tag = parts.clone().find(|i| api_tag(i));
+        let Some(natural) = parts.find(|i| i.field == Field::Natural) else {
             continue;
         };
         let mut found = false;
         let natural_hits = api_hits
-            .get(&std::ptr::from_ref(*natural))
+            .get(&std::ptr::from_ref(natural))
             .map_or(&[][..], Vec::as_slice);
         for &hit in natural_hits {
             let api_at = (hit.at..hit.at + hit.len)
