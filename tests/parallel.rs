@@ -2,7 +2,7 @@
 //! texts of many assertions scanned in two halves). What comes back must be what one thread
 //! would give: every assertion, need and diagnostic, in file order.
 
-use specdeploy::compile::compile;
+use specdeploy::compile::{Compilation, compile};
 use specdeploy::diagnostic::{Code, Diagnostics};
 use specdeploy::load;
 use specdeploy::model::NeedKind;
@@ -14,6 +14,37 @@ fn spec_assertion(i: usize) -> String {
     format!(
         "assertion A-{i:06} \"Every order {i} is stored in the Postgres database\" {{\n  type invariant\n  category structure\n  status pending\n}}\n\n"
     )
+}
+
+/// Checks that `compilation` holds assertions `A-000000` to `A-{count - 1}` in file order,
+/// each pending with its warning, the warnings in the same order; returns the ids.
+fn in_file_order(compilation: &Compilation, count: usize) -> Vec<String> {
+    let ids: Vec<&str> = compilation
+        .specs
+        .assertions
+        .iter()
+        .map(|a| a.id.value.as_str())
+        .collect();
+    let expected: Vec<String> = (0..count).map(|i| format!("A-{i:06}")).collect();
+    assert_eq!(ids, expected, "every assertion, in file order");
+
+    let pending: Vec<&str> = compilation
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == Code::UnconfirmedAssertion)
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        pending.len(),
+        count,
+        "one warning for each pending assertion"
+    );
+    let out_of_order = pending
+        .iter()
+        .enumerate()
+        .find(|(i, message)| !message.contains(&format!("A-{i:06}")));
+    assert_eq!(out_of_order, None, "warning i is about assertion i");
+    expected
 }
 
 #[test]
@@ -38,31 +69,7 @@ fn many_spec_files_come_back_in_file_order() {
     let folder = load::from_texts(files);
     let compilation = compile(folder, Options::default(), None, Diagnostics::new());
 
-    let ids: Vec<&str> = compilation
-        .specs
-        .assertions
-        .iter()
-        .map(|a| a.id.value.as_str())
-        .collect();
-    let expected: Vec<String> = (0..6000).map(|i| format!("A-{i:06}")).collect();
-    assert_eq!(ids, expected, "every assertion, in file order");
-
-    let pending: Vec<String> = compilation
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == Code::UnconfirmedAssertion)
-        .map(|d| d.message.clone())
-        .collect();
-    assert_eq!(
-        pending.len(),
-        6000,
-        "one warning for each pending assertion"
-    );
-    let out_of_order = pending
-        .iter()
-        .enumerate()
-        .find(|(i, message)| !message.contains(&format!("A-{i:06}")));
-    assert_eq!(out_of_order, None, "warning i is about assertion i");
+    let expected = in_file_order(&compilation, 6000);
 
     let ir = compilation.ir.expect("the specs make an IR");
     let database = ir
@@ -115,14 +122,7 @@ fn a_long_manifest_comes_back_in_file_order() {
     ]);
     let compilation = compile(folder, Options::default(), None, Diagnostics::new());
 
-    let ids: Vec<&str> = compilation
-        .specs
-        .assertions
-        .iter()
-        .map(|a| a.id.value.as_str())
-        .collect();
-    let expected: Vec<String> = (0..8000).map(|i| format!("A-{i:06}")).collect();
-    assert_eq!(ids, expected, "every assertion, in file order");
+    in_file_order(&compilation, 8000);
     assert_eq!(
         compilation.specs.context.actors.len(),
         1,
@@ -153,21 +153,4 @@ fn a_long_manifest_comes_back_in_file_order() {
         ],
         "the entry that is not an object, in each half, in file order"
     );
-
-    let pending: Vec<&str> = compilation
-        .diagnostics
-        .iter()
-        .filter(|d| d.code == Code::UnconfirmedAssertion)
-        .map(|d| d.message.as_str())
-        .collect();
-    assert_eq!(
-        pending.len(),
-        8000,
-        "one warning for each pending assertion"
-    );
-    let out_of_order = pending
-        .iter()
-        .enumerate()
-        .find(|(i, message)| !message.contains(&format!("A-{i:06}")));
-    assert_eq!(out_of_order, None, "warning i is about assertion i");
 }
