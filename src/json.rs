@@ -1,6 +1,7 @@
 //! Strict JSON with positions, shared by the manifest and `package.json` readers.
 
 use std::fmt;
+use std::sync::Mutex;
 
 use std::borrow::Cow;
 
@@ -365,28 +366,22 @@ impl<'a> Stream<'a> {
             *self = first;
             return self.array_into_one(&part, &read);
         };
-        // Shared with the second thread, or read here when it cannot be started.
-        let second = std::sync::Mutex::new(&mut *self);
-        let read_second = || {
-            let mut stream = second
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            stream.rest_of_array(part(), &read)
+        // Each half's stream behind a lock only so that `parallel::in_order` can share the
+        // runs among threads; no two threads ever take the same one.
+        let halves = [
+            Half::First(Mutex::new(first)),
+            Half::Second(Mutex::new(&mut *self)),
+        ];
+        let mut read_halves =
+            crate::parallel::in_order("specdeploy-json", &halves, |half| match half {
+                Half::First(stream) => lock(stream).array_until(middle, part(), &read),
+                Half::Second(stream) => lock(stream).rest_of_array(part(), &read),
+            })
+            .into_iter();
+        let (Some(first_half), Some(second_half)) = (read_halves.next(), read_halves.next()) else {
+            unreachable!("two runs give two results")
         };
-        let (first_half, second_half) = std::thread::scope(|scope| {
-            let spawned = std::thread::Builder::new()
-                .name("specdeploy-json".to_owned())
-                .spawn_scoped(scope, read_second);
-            let mut first = first;
-            let first_half = first.array_until(middle, part(), &read);
-            let second_half = match spawned {
-                Ok(handle) => handle
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-                Err(_) => read_second(),
-            };
-            (first_half, second_half)
-        });
+        drop(halves);
         let first_half = first_half?;
         let second_half = second_half?;
         self.depth -= 1;
@@ -505,6 +500,19 @@ impl<'a> Stream<'a> {
             .map_or(now, |i| start + i + 1);
         Range { start, end }
     }
+}
+
+/// The two halves of an array read by [`Stream::array_in_halves`]: the first from a copy of
+/// the stream taken at the `[`, the second from the stream itself.
+enum Half<'s, 'a> {
+    First(Mutex<Stream<'a>>),
+    Second(Mutex<&'s mut Stream<'a>>),
+}
+
+fn lock<T>(stream: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    stream
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// `value`, borrowed from `text` when it is a slice of it (a string without escapes), and
