@@ -2,6 +2,10 @@
 //! the manifest form and spread over `.spec` files (one file per 100 assertions). Each size
 //! is timed for reading the specs and for the whole analysis (`specdeploy check`); criterion's
 //! throughput is per assertion, so linear growth shows as a flat rate.
+//!
+//! The `one line` group renders the diagnostics of a minified manifest, one line of megabytes
+//! with a warning for every assertion, in both formats: where each diagnostic's place on the
+//! line costs more the longer the line, the rate falls with size.
 
 #[path = "../examples/specgen/corpus.rs"]
 #[allow(
@@ -10,9 +14,12 @@
 )]
 mod corpus;
 
+use std::path::PathBuf;
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use specdeploy::compile::compile;
 use specdeploy::diagnostic::Diagnostics;
+use specdeploy::diagnostic::render::{self, Colour};
 use specdeploy::load::{self, AppFolder};
 use specdeploy::passes::Options;
 use specdeploy::{lang, manifest};
@@ -23,6 +30,11 @@ const SIZES: [usize; 3] = [1_000, 10_000, 100_000];
 
 /// Writes the corpus to a folder under `target/bench/criterion-corpora` and loads it.
 fn corpus(form: Form, assertions: usize) -> AppFolder {
+    load::load(&written(form, assertions), &mut Diagnostics::new())
+}
+
+/// Writes the corpus to a folder under `target/bench/criterion-corpora`; returns the folder.
+fn written(form: Form, assertions: usize) -> PathBuf {
     let settings = Settings {
         assertions,
         files: (assertions / 100).max(1),
@@ -39,7 +51,7 @@ fn corpus(form: Form, assertions: usize) -> AppFolder {
     corpus::generate(&settings)
         .write_to(&root)
         .expect("the corpus can be written");
-    load::load(&root, &mut Diagnostics::new())
+    root
 }
 
 fn scale(c: &mut Criterion) {
@@ -62,6 +74,50 @@ fn scale(c: &mut Criterion) {
         }
         group.finish();
     }
+    let mut group = c.benchmark_group("one line");
+    group.sample_size(10);
+    for assertions in [1_000, 10_000] {
+        group.throughput(Throughput::Elements(assertions as u64));
+        let folder = minified(assertions);
+        let checked = compile(folder, Options::default(), None, Diagnostics::new());
+        let sources = &checked.folder.sources;
+        group.bench_function(BenchmarkId::new("human", assertions), |b| {
+            b.iter(|| {
+                checked
+                    .diagnostics
+                    .iter()
+                    .map(|d| render::human(d, sources, Colour::Never).len())
+                    .sum::<usize>()
+            });
+        });
+        group.bench_function(BenchmarkId::new("json", assertions), |b| {
+            b.iter(|| {
+                checked
+                    .diagnostics
+                    .iter()
+                    .map(|d| render::json(d, sources).len())
+                    .sum::<usize>()
+            });
+        });
+    }
+    group.finish();
+}
+
+/// The manifest corpus of `assertions`, every one pending (each gets a warning), written on
+/// one line.
+fn minified(assertions: usize) -> AppFolder {
+    let root = written(Form::Manifest, assertions);
+    let path = root.join("specs/assertions.json");
+    let text = std::fs::read_to_string(&path).expect("the manifest can be read");
+    let mut manifest: serde_json::Value = serde_json::from_str(&text).expect("the corpus is JSON");
+    for assertion in manifest["assertions"]
+        .as_array_mut()
+        .expect("the corpus lists assertions")
+    {
+        assertion["status"] = "pending".into();
+    }
+    std::fs::write(&path, manifest.to_string()).expect("the manifest can be written");
+    load::load(&root, &mut Diagnostics::new())
 }
 
 /// Parses every spec file of `folder`, as the first step of a compilation does.

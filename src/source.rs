@@ -4,7 +4,7 @@
 //! valid however the file was read, and line and column are computed only when a diagnostic
 //! is shown.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 /// Index of a file in a [`Sources`] table.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -99,7 +99,22 @@ pub struct SourceFile {
     /// Where each line starts. Four bytes an entry: no input is larger than 64 MiB, and a
     /// 25 MB manifest has a million lines.
     line_starts: Vec<u32>,
+    /// Points along the long lines, made the first time a column is asked for.
+    column_marks: OnceLock<Vec<ColumnMark>>,
 }
+
+/// A point on a long line: its byte offset in the file and its zero-based column. A column is
+/// counted from the last mark before it, so finding one costs at most [`COLUMN_STEP`] bytes of
+/// counting however long the line is: a minified manifest is one line of megabytes, and each
+/// of its diagnostics asks for two columns.
+#[derive(Clone, Copy, Debug)]
+struct ColumnMark {
+    offset: u32,
+    column: u32,
+}
+
+/// Bytes between two marks on a long line.
+const COLUMN_STEP: usize = 4096;
 
 impl SourceFile {
     /// A file named `path` holding `text`.
@@ -124,23 +139,70 @@ impl SourceFile {
             path: path.into(),
             text,
             line_starts,
+            column_marks: OnceLock::new(),
         }
+    }
+
+    /// A mark every [`COLUMN_STEP`] bytes (at the next character boundary) of each line longer
+    /// than that, in file order.
+    fn column_marks(&self) -> &[ColumnMark] {
+        self.column_marks.get_or_init(|| {
+            let text = self.text.as_str();
+            let ends = self.line_starts.iter().skip(1).map(|&s| s as usize);
+            let mut marks = Vec::new();
+            for (start, end) in self
+                .line_starts
+                .iter()
+                .map(|&s| s as usize)
+                .zip(ends.chain([text.len()]))
+            {
+                let (mut at, mut column) = (start, 0);
+                while end.saturating_sub(at) > COLUMN_STEP {
+                    let mut next = at + COLUMN_STEP;
+                    while !text.is_char_boundary(next) {
+                        next += 1;
+                    }
+                    column += text.get(at..next).map_or(0, |t| t.chars().count());
+                    marks.push(ColumnMark {
+                        offset: u32::try_from(next).unwrap_or(u32::MAX),
+                        column: u32::try_from(column).unwrap_or(u32::MAX),
+                    });
+                    at = next;
+                }
+            }
+            marks
+        })
     }
 
     /// One-based line and column (in characters) of byte `offset`.
     #[must_use]
     pub fn line_column(&self, offset: usize) -> (usize, usize) {
         let offset = offset.min(self.text.len());
-        let line = self
-            .line_starts
-            .partition_point(|&s| s as usize <= offset)
-            .saturating_sub(1);
-        let start = self.line_starts.get(line).map_or(0, |&s| s as usize);
-        let column = self
-            .text
-            .get(start..offset)
-            .map_or(offset - start, |prefix| prefix.chars().count());
+        let line = self.line_index(offset);
+        let mut from = (self.line_starts.get(line).map_or(0, |&s| s as usize), 0);
+        if offset - from.0 > COLUMN_STEP {
+            let marks = self.column_marks();
+            let before = marks.partition_point(|m| m.offset as usize <= offset);
+            if let Some(mark) = before.checked_sub(1).map(|i| marks[i]) {
+                if mark.offset as usize >= from.0 {
+                    from = (mark.offset as usize, mark.column as usize);
+                }
+            }
+        }
+        let (start, column) = from;
+        let column = column
+            + self
+                .text
+                .get(start..offset)
+                .map_or(offset - start, |prefix| prefix.chars().count());
         (line + 1, column + 1)
+    }
+
+    /// Zero-based number of the line that holds byte `offset`.
+    fn line_index(&self, offset: usize) -> usize {
+        self.line_starts
+            .partition_point(|&s| s as usize <= offset)
+            .saturating_sub(1)
     }
 
     /// The text of one-based line `line`, without its line break (empty past the end).
@@ -170,7 +232,7 @@ impl SourceFile {
     /// One-based line number of byte `offset`.
     #[must_use]
     pub fn line_of(&self, offset: usize) -> usize {
-        self.line_column(offset).0
+        self.line_index(offset.min(self.text.len())) + 1
     }
 }
 
@@ -246,5 +308,32 @@ mod tests {
         assert_eq!(file.line_column(5), (3, 1));
         assert_eq!(file.line_column(7), (4, 1));
         assert_eq!(file.line_text(2), "b");
+    }
+
+    /// Counts the column of `offset` in `text` from the start of its line, character by
+    /// character, the slow way the marks stand in for.
+    fn counted(text: &str, offset: usize) -> (usize, usize) {
+        let before = &text[..offset];
+        let line = before.matches('\n').count();
+        let start = before.rfind('\n').map_or(0, |i| i + 1);
+        (line + 1, text[start..offset].chars().count() + 1)
+    }
+
+    #[test]
+    fn columns_on_long_lines_are_counted_from_marks() {
+        // Lines far longer than a step, with characters of two, three and four bytes that the
+        // steps cut through, and a short line between them.
+        let long = "ab ç € 😀 ".repeat(3 * COLUMN_STEP / 7);
+        let text = format!("{long}\nshort\n{long}x");
+        let file = SourceFile::new("a", text.as_str());
+        let offsets = text.char_indices().map(|(i, _)| i).chain([text.len()]);
+        for offset in offsets.filter(|i| i % 7 == 0 || text.len() - i < 10) {
+            assert_eq!(
+                file.line_column(offset),
+                counted(&text, offset),
+                "at {offset}"
+            );
+        }
+        assert!(file.column_marks().len() >= 4, "the long lines have marks");
     }
 }
