@@ -19,6 +19,9 @@
 //!
 //! Problems are collected as [`diagnostic::Diagnostic`]s by every stage.
 
+// The `.spec` parser that pest derives without its `std` feature names `alloc` (see Cargo.toml).
+extern crate alloc;
+
 pub mod app;
 pub mod cli;
 pub mod compile;
