@@ -35,7 +35,8 @@ struct Item<'a> {
     /// in the order of its words.
     others: Vec<(NeedKind, &'static str)>,
     /// Offset of the value's first character in the file, when the file holds the value
-    /// verbatim (no escapes), so word spans can be exact.
+    /// verbatim (no escapes), so word spans can be exact; found for an assertion's text only,
+    /// the one field whose words get spans of their own.
     verbatim_at: Option<usize>,
 }
 
@@ -107,12 +108,13 @@ pub fn run(input: &Input<'_>, draft: &mut Draft, diagnostics: &mut Diagnostics) 
         let gathered = needs.add(hit.rule.kind, None, hit.rule.technology, hit.provenance());
         // `kafka-topic:orders.v1`, `s3-bucket:raw-exports`: the part after the colon names
         // the topic, queue or bucket.
-        if let Some((_, name)) = hit.item.text.value.split_once(':') {
+        let boundary = hit.item.field == Field::Boundary;
+        if let Some((_, name)) = boundary
+            .then(|| hit.item.text.value.split_once(':'))
+            .flatten()
+        {
             let name = name.trim();
-            if hit.item.field == Field::Boundary
-                && !name.is_empty()
-                && !gathered.names.iter().any(|n| n == name)
-            {
+            if !name.is_empty() && !gathered.names.iter().any(|n| n == name) {
                 gathered.names.push(name.to_owned());
             }
         }
@@ -265,7 +267,11 @@ fn scan_texts<'a>(
                 Vec::new()
             },
             others,
-            verbatim_at: verbatim_offset(sources, text),
+            // Only the words of an assertion's text are given spans of their own; the file's
+            // text is not read again for the others.
+            verbatim_at: (field == Field::Natural)
+                .then(|| verbatim_offset(sources, text))
+                .flatten(),
         });
     }
     (items, firings)
