@@ -6,6 +6,10 @@
 //! The `one line` group renders the diagnostics of a minified manifest, one line of megabytes
 //! with a warning for every assertion, in both formats: where each diagnostic's place on the
 //! line costs more the longer the line, the rate falls with size.
+//!
+//! The `long lists` group compiles and renders every artifact of an app whose `.spec` file
+//! holds one long list: a `because` naming every assertion, or thousands of config variables
+//! or external APIs. Where each entry is compared with every other, the rate falls with size.
 
 #[path = "../examples/specgen/corpus.rs"]
 #[allow(
@@ -20,6 +24,7 @@ use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_m
 use specdeploy::compile::compile;
 use specdeploy::diagnostic::Diagnostics;
 use specdeploy::diagnostic::render::{self, Colour};
+use specdeploy::emit::{Layout, Target};
 use specdeploy::load::{self, AppFolder};
 use specdeploy::passes::Options;
 use specdeploy::{lang, manifest};
@@ -101,6 +106,86 @@ fn scale(c: &mut Criterion) {
         });
     }
     group.finish();
+
+    let layout = Layout {
+        context: ".".to_owned(),
+        dockerfile: "Dockerfile".to_owned(),
+        target: Target::All,
+        image_registry: None,
+        replicas: None,
+    };
+    let mut group = c.benchmark_group("long lists");
+    group.sample_size(10);
+    for shape in [Shape::Because, Shape::Configs, Shape::Apis] {
+        for n in [1_000, 4_000] {
+            group.throughput(Throughput::Elements(n as u64));
+            let folder = listed(shape, n);
+            let name = format!("{shape:?}").to_lowercase();
+            group.bench_with_input(BenchmarkId::new(name, n), &folder, |b, f| {
+                b.iter(|| {
+                    compile(
+                        f.clone(),
+                        Options::default(),
+                        Some(&layout),
+                        Diagnostics::new(),
+                    )
+                });
+            });
+        }
+    }
+    group.finish();
+}
+
+/// An app whose one `.spec` file holds a long list of `n` entries of `shape`.
+fn listed(shape: Shape, n: usize) -> AppFolder {
+    // The generated app's own files, with a `.spec` file of the shape's in place of its specs.
+    let base = written(Form::Spec, 100);
+    let root = base.with_file_name(format!("lists-{shape:?}-{n}").to_lowercase());
+    let _ = std::fs::remove_dir_all(&root);
+    std::fs::rename(&base, &root).expect("the corpus can be moved");
+    let specs = root.join("specs");
+    std::fs::remove_dir_all(&specs).expect("the corpus's specs can be removed");
+    std::fs::create_dir(&specs).expect("the specs folder can be made");
+    let mut lines = vec![
+        "app storefront-api {\n  archetype web service\n  entry \"src/index.ts\"\n  port 3000\n}"
+            .to_owned(),
+    ];
+    let ids = if shape == Shape::Because { n } else { 1 };
+    lines.extend((0..ids).map(|i| {
+        format!(
+            "assertion A-{i:07} \"The total of cart {i} never goes below zero\" {{\n  type invariant\n  category structure\n  status confirmed\n}}"
+        )
+    }));
+    match shape {
+        Shape::Because => {
+            let list: Vec<String> = (0..n).map(|i| format!("A-{i:07}")).collect();
+            lines.push(format!(
+                "needs database postgres because {}",
+                list.join(", ")
+            ));
+            lines.push(format!("secret JWT_SECRET because {}", list.join(", ")));
+        }
+        Shape::Configs => lines.extend((0..n).map(|i| {
+            format!("config VAR_{i:07} \"desc {i}\" default \"v{i}\", because A-0000000")
+        })),
+        Shape::Apis => lines.extend((0..n).map(|i| {
+            format!("needs api vendor-{i} with url VENDOR_{i}_URL and key VENDOR_{i}_KEY")
+        })),
+    }
+    let text = lines.join("\n") + "\n";
+    std::fs::write(specs.join("lists.spec"), text).expect("the spec file can be written");
+    load::load(&root, &mut Diagnostics::new())
+}
+
+/// What the long list of [`listed`] holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Shape {
+    /// Assertions, each named in one `needs ... because` and one `secret ... because`.
+    Because,
+    /// `config` declarations.
+    Configs,
+    /// `needs api` declarations.
+    Apis,
 }
 
 /// The manifest corpus of `assertions`, every one pending (each gets a warning), written on

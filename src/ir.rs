@@ -4,7 +4,9 @@
 //! Every need and variable carries the [`Provenance`] that caused it, so `explain` can say
 //! why each line of every artifact exists.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
+
+use rustc_hash::FxHashMap;
 
 use serde::Serialize;
 
@@ -30,12 +32,15 @@ pub struct Provenance {
     pub span: Option<Span>,
 }
 
-/// Hashes the rule and the place only: two provenances of one rule at one place differ in
-/// nothing else in practice, and sets of them are hashed by the hundred thousand.
+/// Hashes the rule, the place and the assertion, and not the words (which the place holds):
+/// sets of provenances are hashed by the hundred thousand. The assertion is not implied by
+/// the place: one `needs ... because` declaration is one place for every assertion it
+/// names, and its provenances would all fall in one bucket of a set.
 impl std::hash::Hash for Provenance {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.rule.hash(state);
         self.span.hash(state);
+        self.assertion.hash(state);
     }
 }
 
@@ -432,6 +437,37 @@ pub struct Ir {
     pub verification: VerificationSummary,
     /// Image labels, in emission order.
     pub labels: Vec<(String, String)>,
+    /// The variables by name, made at the first lookup.
+    #[serde(skip)]
+    pub variable_index: VariableIndex,
+}
+
+/// Where each variable of an [`Ir`] is in its list, by name: the emitters look a variable up
+/// for each variable they write, and an app can declare thousands. A copy of the IR starts
+/// without one (the copy's variables may be changed before it is read). An entry is trusted
+/// only while the variable at its place still has its name, and a name not in the index is
+/// absent only while the list is as long as when the index was made.
+#[derive(Default)]
+pub struct VariableIndex(OnceLock<(usize, FxHashMap<String, usize>)>);
+
+impl Clone for VariableIndex {
+    fn clone(&self) -> Self {
+        Self::default()
+    }
+}
+
+impl PartialEq for VariableIndex {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for VariableIndex {}
+
+impl std::fmt::Debug for VariableIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("VariableIndex")
+    }
 }
 
 impl Ir {
@@ -444,12 +480,71 @@ impl Ir {
     /// The variable named `name`.
     #[must_use]
     pub fn variable(&self, name: &str) -> Option<&Variable> {
-        self.variables.iter().find(|v| v.name == name)
+        let (len, index) = self.variable_index.0.get_or_init(|| {
+            let mut index = FxHashMap::default();
+            for (i, v) in self.variables.iter().enumerate() {
+                index.entry(v.name.clone()).or_insert(i);
+            }
+            (self.variables.len(), index)
+        });
+        match index.get(name).map(|&i| self.variables.get(i)) {
+            Some(Some(v)) if v.name == name => Some(v),
+            None if *len == self.variables.len() => None,
+            // Changed since the index was made: looked for the long way.
+            _ => self.variables.iter().find(|v| v.name == name),
+        }
     }
 
     /// The first need of kind `kind`.
     #[must_use]
     pub fn need(&self, kind: NeedKind) -> Option<&Need> {
         self.needs.iter().find(|n| n.kind == kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::compile;
+    use crate::diagnostic::Diagnostics;
+    use crate::passes::Options;
+
+    fn web_service() -> Ir {
+        let root =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/web-service/app");
+        let folder = crate::load::load(&root, &mut Diagnostics::new());
+        compile(folder, Options::default(), None, Diagnostics::new())
+            .ir
+            .expect("the example has an IR")
+    }
+
+    fn found<'a>(ir: &'a Ir, name: &str) -> Option<&'a str> {
+        ir.variable(name).map(|v| v.name.as_str())
+    }
+
+    #[test]
+    fn variables_are_found_by_name_before_and_after_a_change() {
+        let ir = web_service();
+        assert!(ir.variables.len() > 2, "the example has variables");
+        for v in &ir.variables {
+            assert_eq!(found(&ir, &v.name), Some(v.name.as_str()));
+        }
+        assert_eq!(found(&ir, "NO_SUCH_VARIABLE"), None);
+
+        // A copy is changed after the original was looked in: it starts without an index.
+        let mut copy = ir.clone();
+        let (first, second) = (ir.variables[0].name.clone(), ir.variables[1].name.clone());
+        copy.variables[0].name = "RENAMED".to_owned();
+        assert_eq!(found(&copy, "RENAMED"), Some("RENAMED"));
+        assert_eq!(found(&copy, &first), None);
+
+        // Changed after its own index was made: moved and added variables are still found.
+        copy.variables.swap(0, 1);
+        assert_eq!(found(&copy, "RENAMED"), Some("RENAMED"));
+        assert_eq!(found(&copy, &second), Some(second.as_str()));
+        let mut added = copy.variables[0].clone();
+        added.name = "ADDED".to_owned();
+        copy.variables.push(added);
+        assert_eq!(found(&copy, "ADDED"), Some("ADDED"));
     }
 }

@@ -219,10 +219,16 @@ fn service_context(
         })
         .collect();
     if let Some(unit) = unit {
+        // By name, the first of a name first: an app can have thousands of variables.
+        let by_name: rustc_hash::FxHashMap<&str, &Variable> = unit
+            .variables
+            .iter()
+            .rev()
+            .map(|v| (v.name.as_str(), v))
+            .collect();
         environment.extend(service.environment.iter().filter_map(|name| {
-            unit.variables
-                .iter()
-                .find(|v| &v.name == name)
+            by_name
+                .get(name.as_str())
                 .map(|v| (name.clone(), verbatim(escape::yaml(&project.value(v)))))
         }));
     }

@@ -91,8 +91,10 @@ pub fn import_from(entry: &str) -> String {
 /// The checks the IR calls for, one per dependency, in a stable order.
 fn checks(ir: &Ir) -> Vec<Check> {
     let mut checks: Vec<Check> = Vec::new();
+    // The names so far, as a set: an app can call thousands of APIs.
+    let mut named = rustc_hash::FxHashSet::default();
     let mut add = |check: Check| {
-        if !checks.iter().any(|c| c.name == check.name) {
+        if named.insert(check.name.clone()) {
             checks.push(check);
         }
     };

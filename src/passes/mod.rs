@@ -79,6 +79,7 @@ impl Draft {
             services: self.services,
             verification: self.verification,
             labels: self.labels,
+            variable_index: crate::ir::VariableIndex::default(),
         })
     }
 }

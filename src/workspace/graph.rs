@@ -3,10 +3,13 @@
 //! decides which backing services are shared, the start order, and finds cycles between apps.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::hash::BuildHasher as _;
 
+use hashbrown::HashTable;
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
 use petgraph::visit::EdgeRef;
+use rustc_hash::{FxBuildHasher, FxHashMap};
 use serde::Serialize;
 
 use super::naming;
@@ -74,7 +77,7 @@ impl Node {
 }
 
 /// One reason for an edge: an assertion (or a boundary or dependency) and where it is.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 pub struct Cause {
     /// The assertion, when one caused it.
     pub assertion: Option<String>,
@@ -206,9 +209,17 @@ pub const DEDICATED_RULE: &str = "workspace.dedicated";
 /// says `dedicated`.
 #[must_use]
 pub fn wants_own_server(need: &Need, specs: &SpecSet) -> bool {
+    // The texts by id, the first of an id first: a need can have a provenance for each of
+    // many thousands of assertions.
+    let texts: FxHashMap<&str, &str> = specs
+        .assertions
+        .iter()
+        .rev()
+        .map(|a| (a.id.value.as_str(), a.natural.value.as_str()))
+        .collect();
     need.provenance.iter().any(|p| {
         let text = match &p.assertion {
-            Some(id) => specs.assertion(id).map(|a| a.natural.value.as_str()),
+            Some(id) => texts.get(&**id).copied(),
             None if p.field == "boundaries" => Some(&*p.matched),
             None => None,
         };
@@ -322,10 +333,21 @@ fn status(ir: &Ir) -> &'static str {
     }
 }
 
+/// Adds each of `causes` that `edge` does not hold yet, in order. One edge can have a cause
+/// for each of many thousands of assertions, so the check is a lookup in a table of the
+/// causes' places in the list, not a search of the list.
 fn add_causes(edge: &mut Edge, causes: impl IntoIterator<Item = Cause>) {
+    let hash = |c: &Cause| FxBuildHasher.hash_one(c);
+    let list = &mut edge.causes;
+    let mut held: HashTable<usize> = HashTable::with_capacity(list.len());
+    for (i, c) in list.iter().enumerate() {
+        held.insert_unique(hash(c), i, |&j| hash(&list[j]));
+    }
     for c in causes {
-        if !edge.causes.contains(&c) {
-            edge.causes.push(c);
+        let h = hash(&c);
+        if held.find(h, |&j| list[j] == c).is_none() {
+            list.push(c);
+            held.insert_unique(h, list.len() - 1, |&j| hash(&list[j]));
         }
     }
 }

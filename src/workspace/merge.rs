@@ -207,11 +207,10 @@ pub fn deploy(members: &[MemberDeploy<'_>], graph: &Graph, registry: Option<&str
                     variables: Vec::new(),
                 }
             });
-            for p in owned(m.service, &service.provenance) {
-                if !entry.service.provenance.contains(&p) {
-                    entry.service.provenance.push(p);
-                }
-            }
+            crate::ir::add_provenance(
+                &mut entry.service.provenance,
+                &owned(m.service, &service.provenance),
+            );
             if technology == Technology::Postgres && name == kind {
                 entry
                     .service

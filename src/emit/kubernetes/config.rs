@@ -129,12 +129,15 @@ pub fn secret_groups(ir: &Ir, service: &Service, names: &Names) -> Vec<SecretGro
     for backing in ir.services.iter().filter(|s| s.role != ServiceRole::App) {
         dev_env.extend(env::settings(ir, backing, names));
     }
+    // Sets of keys, not searches of lists: an app can have thousands of variables.
+    let mut held: rustc_hash::FxHashSet<&str> =
+        every.iter().chain(&prod).map(|e| e.key.as_str()).collect();
     let mut dev_keys: Vec<&str> = Vec::new();
     for key in dev_env
         .iter()
         .filter_map(|e| e.secret.as_ref().map(|r| r.key.as_str()))
     {
-        if !dev_keys.contains(&key) && !every.iter().chain(&prod).any(|e| e.key == key) {
+        if held.insert(key) {
             dev_keys.push(key);
         }
     }

@@ -4,6 +4,7 @@
 //! connection URLs of managed services). In `overlays/dev` connection URLs are built from
 //! the in-cluster services' settings with `$(NAME)`, as Compose builds them with `${NAME}`.
 
+use rustc_hash::FxHashSet;
 use serde::Serialize;
 
 use super::Names;
@@ -147,34 +148,44 @@ pub fn base(ir: &Ir, service: &Service, names: &Names) -> Vec<EnvVar> {
 /// services, each after the variables it refers to.
 #[must_use]
 pub fn dev(ir: &Ir, service: &Service, names: &Names) -> Vec<EnvVar> {
-    let mut env = Vec::new();
+    let mut env = Env::default();
     for variable in app_variables(ir, service) {
         let entry = match (source(variable, ir), &variable.compose_value) {
             (Source::Connection, Some(parts)) => built(&variable.name, parts, ir, names, &mut env),
             (Source::Config(_), _) => EnvVar::config(&variable.name, names),
             _ => EnvVar::secret(&variable.name, &variable.name, names),
         };
-        push_new(&mut env, entry);
+        env.push_new(entry);
     }
-    env
+    env.list
 }
 
 /// The environment of a backing service's container in `overlays/dev`, from its Compose
 /// settings.
 #[must_use]
 pub fn settings(ir: &Ir, service: &Service, names: &Names) -> Vec<EnvVar> {
-    let mut env = Vec::new();
+    let mut env = Env::default();
     for (name, parts) in &service.settings {
         let entry = built(name, parts, ir, names, &mut env);
-        push_new(&mut env, entry);
+        env.push_new(entry);
     }
-    env
+    env.list
 }
 
-/// Adds `entry` unless a variable of its name is there already.
-fn push_new(env: &mut Vec<EnvVar>, entry: EnvVar) {
-    if !env.iter().any(|e| e.name == entry.name) {
-        env.push(entry);
+/// A container's environment as it is put together, with the names it holds: an app can
+/// have thousands of variables.
+#[derive(Default)]
+struct Env {
+    list: Vec<EnvVar>,
+    names: FxHashSet<String>,
+}
+
+impl Env {
+    /// Adds `entry` unless a variable of its name is there already.
+    fn push_new(&mut self, entry: EnvVar) {
+        if self.names.insert(entry.name.clone()) {
+            self.list.push(entry);
+        }
     }
 }
 
@@ -196,7 +207,7 @@ fn reference(as_name: &str, name: &str, ir: &Ir, names: &Names) -> EnvVar {
 /// The entry for `name` built from `parts`: a single reference passes its source on; a
 /// mix of text and references becomes a `$(NAME)` value, with each referenced variable added
 /// to `env` first, since Kubernetes expands only the variables listed before.
-fn built(name: &str, parts: &[ValuePart], ir: &Ir, names: &Names, env: &mut Vec<EnvVar>) -> EnvVar {
+fn built(name: &str, parts: &[ValuePart], ir: &Ir, names: &Names, env: &mut Env) -> EnvVar {
     if let [ValuePart::Var(only)] = parts {
         return reference(name, only, ir, names);
     }
@@ -205,7 +216,7 @@ fn built(name: &str, parts: &[ValuePart], ir: &Ir, names: &Names, env: &mut Vec<
         match part {
             ValuePart::Text(text) => value.push_str(&escape::kubernetes_literal(text)),
             ValuePart::Var(referred) => {
-                push_new(env, reference(referred, referred, ir, names));
+                env.push_new(reference(referred, referred, ir, names));
                 value.push_str("$(");
                 value.push_str(referred);
                 value.push(')');

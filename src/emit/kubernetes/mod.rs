@@ -153,9 +153,11 @@ fn reasons(service: &Service) -> String {
     if !ids.is_empty() {
         reasons.push(format!("assertions {}", ids.join(", ")));
     }
+    // The reasons so far, as a set: a service can come from thousands of boundaries.
+    let mut given = rustc_hash::FxHashSet::default();
     for p in service.provenance.iter().filter(|p| p.assertion.is_none()) {
         let reason = format!("{} `{}`", p.field, p.matched);
-        if !reasons.contains(&reason) {
+        if given.insert(reason.clone()) {
             reasons.push(reason);
         }
     }

@@ -114,7 +114,7 @@ pub fn run(input: &Input<'_>, draft: &mut Draft, diagnostics: &mut Diagnostics) 
             .flatten()
         {
             let name = name.trim();
-            if !name.is_empty() && !gathered.names.iter().any(|n| n == name) {
+            if !name.is_empty() && gathered.named.insert(name.to_owned()) {
                 gathered.names.push(name.to_owned());
             }
         }
@@ -365,6 +365,8 @@ struct Needs {
 struct Gathered {
     technology: Option<(Technology, bool)>,
     names: Vec<String>,
+    /// The names in `names`: a need can gather thousands, one for each boundary.
+    named: rustc_hash::FxHashSet<String>,
     required: bool,
     url_variable: Option<String>,
     key_variable: Option<String>,
