@@ -372,14 +372,6 @@ pub struct SpecSet {
     pub variables: Vec<VariableDecl>,
 }
 
-impl SpecSet {
-    /// The assertion with id `id`.
-    #[must_use]
-    pub fn assertion(&self, id: &str) -> Option<&Assertion> {
-        self.assertions.iter().find(|a| a.id.value == id)
-    }
-}
-
 /// Whether `id` is a valid assertion id: a letter, then letters, digits, `-`, `_`, `.`, `:`.
 #[must_use]
 pub fn is_valid_id(id: &str) -> bool {
