@@ -204,19 +204,24 @@ impl Graph {
 /// The rule that gives an app a backing server of its own.
 pub const DEDICATED_RULE: &str = "workspace.dedicated";
 
-/// Whether the specs behind `need` ask for a server of the app's own: an assertion that
-/// caused it says `dedicated`, `own server` or `own instance`, or a boundary that names it
-/// says `dedicated`.
+/// The text of each assertion of `specs` by its id, the first of an id where two share one:
+/// a need can have a provenance for each of many thousands of assertions, each looked up.
 #[must_use]
-pub fn wants_own_server(need: &Need, specs: &SpecSet) -> bool {
-    // The texts by id, the first of an id first: a need can have a provenance for each of
-    // many thousands of assertions.
-    let texts: FxHashMap<&str, &str> = specs
+fn texts_by_id(specs: &SpecSet) -> FxHashMap<&str, &str> {
+    specs
         .assertions
         .iter()
         .rev()
         .map(|a| (a.id.value.as_str(), a.natural.value.as_str()))
-        .collect();
+        .collect()
+}
+
+/// Whether the specs behind `need` ask for a server of the app's own: an assertion that
+/// caused it says `dedicated`, `own server` or `own instance`, or a boundary that names it
+/// says `dedicated`.
+/// `texts` are the app's [`texts_by_id`].
+#[must_use]
+fn wants_own_server(need: &Need, texts: &FxHashMap<&str, &str>) -> bool {
     need.provenance.iter().any(|p| {
         let text = match &p.assertion {
             Some(id) => texts.get(&**id).copied(),
@@ -380,16 +385,20 @@ pub fn build(members: &[MemberView<'_>], diagnostics: &mut Diagnostics) -> Graph
         let (Some(ir), Some(app)) = (deploys(m), g.app_nodes[i]) else {
             continue;
         };
+        // Made once the app has a need that can have a server of its own.
+        let mut texts = None;
         for need in ir.needs.iter().filter(|n| n.technology != Technology::Http) {
             let kind = service_name(need.technology);
             let own = matches!(
                 need.technology,
                 Technology::Postgres | Technology::Redis | Technology::RedisStreams
-            ) && ir
-                .needs
-                .iter()
-                .filter(|n| service_name(n.technology) == kind)
-                .any(|n| wants_own_server(n, m.specs));
+            ) && {
+                let texts = texts.get_or_insert_with(|| texts_by_id(m.specs));
+                ir.needs
+                    .iter()
+                    .filter(|n| service_name(n.technology) == kind)
+                    .any(|n| wants_own_server(n, texts))
+            };
             let name = match g.backing_of[i].get(kind) {
                 Some(name) => name.clone(),
                 None if own => {
