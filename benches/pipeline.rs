@@ -22,13 +22,7 @@ fn example() -> &'static Path {
 }
 
 fn layout() -> Layout {
-    Layout {
-        context: ".".to_owned(),
-        dockerfile: "Dockerfile".to_owned(),
-        target: Target::All,
-        image_registry: None,
-        replicas: None,
-    }
+    Layout::in_app_folder(Target::All)
 }
 
 /// The example's specs and package, read as [`compile`] reads them.

@@ -107,13 +107,7 @@ fn scale(c: &mut Criterion) {
     }
     group.finish();
 
-    let layout = Layout {
-        context: ".".to_owned(),
-        dockerfile: "Dockerfile".to_owned(),
-        target: Target::All,
-        image_registry: None,
-        replicas: None,
-    };
+    let layout = Layout::in_app_folder(Target::All);
     let mut group = c.benchmark_group("long lists");
     group.sample_size(10);
     for shape in [Shape::Because, Shape::Configs, Shape::Apis] {

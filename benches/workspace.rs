@@ -68,13 +68,7 @@ fn generate(root: &Path, n: usize) {
 fn build(root: &Path) -> workspace::Workspace {
     let mut diagnostics = Diagnostics::new();
     let discovery = discover::discover(root, &mut diagnostics);
-    let layout = Layout {
-        context: ".".to_owned(),
-        dockerfile: "Dockerfile".to_owned(),
-        target: Target::Compose,
-        image_registry: None,
-        replicas: None,
-    };
+    let layout = Layout::in_app_folder(Target::Compose);
     let inputs = discovery
         .members
         .iter()

@@ -59,13 +59,7 @@ pub fn pipeline(data: &[u8]) {
         ("bun.lock", "{}"),
         ("src/index.ts", "export {};"),
     ]);
-    let layout = Layout {
-        context: ".".to_owned(),
-        dockerfile: "Dockerfile".to_owned(),
-        target: Target::All,
-        image_registry: None,
-        replicas: None,
-    };
+    let layout = Layout::in_app_folder(Target::All);
     let compilation = compile(
         folder,
         Options::default(),

@@ -183,11 +183,9 @@ fn every_artifact_carries_the_marker_with_the_hash_of_its_contents() {
     use specdeploy::emit::marker::{Provenance, provenance};
     use specdeploy::emit::{Layout, Target};
     let layout = Layout {
-        context: ".".to_owned(),
-        dockerfile: "Dockerfile".to_owned(),
-        target: Target::All,
         image_registry: Some("ghcr.io/acme".to_owned()),
         replicas: Some(2),
+        ..Layout::in_app_folder(Target::All)
     };
     for case in BUILDABLE {
         let app = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -140,11 +140,9 @@ fn compiled(app: &Path) -> Compilation {
     let mut diagnostics = Diagnostics::new();
     let folder = specdeploy::load::load(app, &mut diagnostics);
     let layout = Layout {
-        context: ".".to_owned(),
-        dockerfile: "Dockerfile".to_owned(),
-        target: Target::All,
         image_registry: Some("ghcr.io/acme".to_owned()),
         replicas: Some(2),
+        ..Layout::in_app_folder(Target::All)
     };
     compile(
         folder,
