@@ -1,6 +1,6 @@
 //! Lowering `app NAME { ... }` into an [`AppDecl`].
 
-use pest::iterators::Pair;
+use super::tree::Pair;
 
 use super::grammar::Rule;
 use super::lower::{Lowering, Seen, values};
@@ -21,7 +21,7 @@ const SCHEDULE_SHORTHANDS: [&str; 7] = [
 
 /// The app an `app_decl` pair declares, and the span of its header (`app NAME`), which
 /// duplicate declarations point at.
-pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_, Rule>) -> (AppDecl, Span) {
+pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_>) -> (AppDecl, Span) {
     let whole = lowering.tight_span(&declaration);
     let mut app = AppDecl {
         span: Some(whole),
@@ -51,7 +51,7 @@ pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_, Rule>) -> (Ap
     (app, header)
 }
 
-fn read_field(lowering: &mut Lowering, seen: &mut Seen, app: &mut AppDecl, field: Pair<'_, Rule>) {
+fn read_field(lowering: &mut Lowering, seen: &mut Seen, app: &mut AppDecl, field: Pair<'_>) {
     let name = match field.as_rule() {
         Rule::version_field => "version",
         Rule::archetype_field => "archetype",

@@ -1,6 +1,6 @@
 //! Lowering `assertion ID "TEXT" { ... }` into an [`Assertion`].
 
-use pest::iterators::Pair;
+use super::tree::Pair;
 
 use super::grammar::Rule;
 use super::lower::{Lowering, Seen, values};
@@ -27,7 +27,7 @@ struct Fields {
 
 /// The assertion an `assertion_decl` pair declares, or `None` when a required part is missing
 /// or invalid (each problem is reported).
-pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_, Rule>) -> Option<Assertion> {
+pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_>) -> Option<Assertion> {
     // An assertion ends with its block's `}`, so pest's span is exact.
     let span = lowering.span(&declaration);
     let keyword = lowering.keyword_span(&declaration, "assertion".len());
@@ -119,7 +119,7 @@ pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_, Rule>) -> Opt
 
 impl Fields {
     /// Reads one field pair (`type_field`, `tags_field`, ...).
-    fn read(&mut self, lowering: &mut Lowering, field: Pair<'_, Rule>) {
+    fn read(&mut self, lowering: &mut Lowering, field: Pair<'_>) {
         let rule = field.as_rule();
         // Only a `formal spec` field ends in an optional part, after which pest may have counted
         // spaces; every other field ends with its last token.
@@ -181,7 +181,7 @@ impl Fields {
 
 /// How the documentation and diagnostics name the field a pair gives, which for the fields
 /// that share a rule is their key.
-fn field_name(field: &Pair<'_, Rule>) -> Option<&'static str> {
+fn field_name(field: &Pair<'_>) -> Option<&'static str> {
     Some(match field.as_rule() {
         Rule::text_field | Rule::name_field => {
             let key = field.as_str().split([' ', '\t', '"']).next()?;
@@ -250,7 +250,7 @@ fn status(lowering: &mut Lowering, text: &Located<Text>) -> Option<Located<Statu
 
 /// The `formal spec FILE lines A to B` link; a range that cannot be right is reported and
 /// left out, and the file is kept.
-fn formal_spec(lowering: &mut Lowering, field: Pair<'_, Rule>) -> Option<FormalSpec> {
+fn formal_spec(lowering: &mut Lowering, field: Pair<'_>) -> Option<FormalSpec> {
     let mut file = None;
     let mut lines = None;
     for part in field.into_inner() {
@@ -263,10 +263,9 @@ fn formal_spec(lowering: &mut Lowering, field: Pair<'_, Rule>) -> Option<FormalS
     file.map(|file| FormalSpec { file, lines })
 }
 
-fn line_range(lowering: &mut Lowering, range: &Pair<'_, Rule>) -> Option<Located<(u32, u32)>> {
+fn line_range(lowering: &mut Lowering, range: &Pair<'_>) -> Option<Located<(u32, u32)>> {
     let span = lowering.span(range);
     let numbers: Vec<(Option<u32>, Span)> = range
-        .clone()
         .into_inner()
         .filter(|p| p.as_rule() == Rule::line_number)
         .map(|p| (p.as_str().parse::<u32>().ok(), lowering.span(&p)))

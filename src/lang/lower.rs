@@ -4,9 +4,8 @@
 
 use std::collections::HashMap;
 
-use pest::iterators::{Pair, Pairs};
-
 use super::grammar::Rule;
+use super::tree::{Inner, Pair};
 use super::{app, assertion, needs, strings, variables};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::{
@@ -97,7 +96,7 @@ impl Reading {
 /// problems go, what was read so far.
 pub(super) struct Lowering {
     file: FileId,
-    /// Offset of the text being lowered; pest's positions are relative to it.
+    /// Offset of the text being lowered; the tree's positions are relative to it.
     offset: usize,
     reading: Reading,
 }
@@ -113,7 +112,7 @@ impl Lowering {
     }
 
     /// Lowers the declarations of a run of text parsed from byte `offset` on.
-    pub(super) fn piece(&mut self, offset: usize, pairs: Pairs<'_, Rule>) {
+    pub(super) fn piece(&mut self, offset: usize, pairs: Inner<'_>) {
         self.offset = offset;
         let declarations = pairs
             .flat_map(Pair::into_inner)
@@ -145,6 +144,11 @@ impl Lowering {
         }
     }
 
+    /// The file read.
+    pub(super) fn file(&self) -> FileId {
+        self.file
+    }
+
     /// What was read.
     pub(super) fn into_reading(self) -> Reading {
         self.reading
@@ -156,47 +160,44 @@ impl Lowering {
     }
 
     /// The span `pair` covers in the file.
-    pub(super) fn span(&self, pair: &Pair<'_, Rule>) -> Span {
-        let span = pair.as_span();
+    pub(super) fn span(&self, pair: &Pair<'_>) -> Span {
         Span::new(
             self.file,
-            self.offset + span.start(),
-            self.offset + span.end(),
+            self.offset + pair.start(),
+            self.offset + pair.end(),
         )
     }
 
     /// The span of the first `len` bytes of `pair`: the keyword it opens with.
-    pub(super) fn keyword_span(&self, pair: &Pair<'_, Rule>, len: usize) -> Span {
-        let span = pair.as_span();
-        let end = (span.start() + len).min(span.end());
-        Span::new(self.file, self.offset + span.start(), self.offset + end)
+    pub(super) fn keyword_span(&self, pair: &Pair<'_>, len: usize) -> Span {
+        let end = (pair.start() + len).min(pair.end());
+        Span::new(self.file, self.offset + pair.start(), self.offset + end)
     }
 
     /// The span from the first to the last token of `pair`, leaving out the spaces, line breaks
     /// and comments pest may count at the end of a rule whose last part is optional.
-    pub(super) fn tight_span(&self, pair: &Pair<'_, Rule>) -> Span {
-        let start = pair.as_span().start();
-        let mut last = pair.clone();
+    pub(super) fn tight_span(&self, pair: &Pair<'_>) -> Span {
+        let start = pair.start();
+        let mut last = *pair;
         // A quoted string ends with its closing quote, which is not a token of its own.
         while last.as_rule() != Rule::quoted_string {
             let Some(inner) = last
-                .clone()
                 .into_inner()
-                .rev()
-                .find(|p| !matches!(p.as_rule(), Rule::line_end | Rule::line_comment))
+                .filter(|p| !matches!(p.as_rule(), Rule::line_end | Rule::line_comment))
+                .last()
             else {
                 break;
             };
             last = inner;
         }
-        let end = last.as_span().end().max(start);
+        let end = last.end().max(start);
         Span::new(self.file, self.offset + start, self.offset + end)
     }
 
     /// The value of a quoted string, a bare word or a phrase of words, with its span. For a
     /// quoted string the span covers the quotes; for a phrase it runs from the first word to the
     /// last, and the value is the text as written between them.
-    pub(super) fn text(&mut self, pair: &Pair<'_, Rule>) -> Located<Text> {
+    pub(super) fn text(&mut self, pair: &Pair<'_>) -> Located<Text> {
         let span = self.span(pair);
         if pair.as_rule() != Rule::quoted_string {
             return Located::new(Text::from(pair.as_str()), span);
@@ -218,7 +219,7 @@ impl Lowering {
     }
 
     /// An assertion id, checked with [`is_valid_id`].
-    pub(super) fn id(&mut self, pair: &Pair<'_, Rule>) -> Located<Text> {
+    pub(super) fn id(&mut self, pair: &Pair<'_>) -> Located<Text> {
         let id = self.text(pair);
         if !is_valid_id(&id.value) {
             self.report(
@@ -237,7 +238,7 @@ impl Lowering {
     }
 
     /// Every assertion id of an `id_list` pair, each checked.
-    pub(super) fn ids(&mut self, list: Pair<'_, Rule>) -> Vec<Located<Text>> {
+    pub(super) fn ids(&mut self, list: Pair<'_>) -> Vec<Located<Text>> {
         list.into_inner()
             .filter(|p| p.as_rule() == Rule::assertion_ref)
             .map(|p| self.id(&p))
@@ -245,7 +246,7 @@ impl Lowering {
     }
 
     /// The ids of a `because` clause.
-    pub(super) fn because(&mut self, clause: Pair<'_, Rule>) -> Vec<Located<Text>> {
+    pub(super) fn because(&mut self, clause: Pair<'_>) -> Vec<Located<Text>> {
         clause
             .into_inner()
             .filter(|p| p.as_rule() == Rule::id_list)
@@ -254,7 +255,7 @@ impl Lowering {
     }
 
     /// A variable name, checked with [`is_valid_variable_name`].
-    pub(super) fn variable_name(&mut self, pair: &Pair<'_, Rule>) -> Located<Text> {
+    pub(super) fn variable_name(&mut self, pair: &Pair<'_>) -> Located<Text> {
         let name = self.text(pair);
         if !is_valid_variable_name(&name.value) {
             let upper = name.value.to_ascii_uppercase().replace(['-', '.'], "_");
@@ -279,7 +280,7 @@ impl Lowering {
 }
 
 /// The inner pairs of `pair` that carry a value (not keywords, commas or line breaks).
-pub(super) fn values(pair: Pair<'_, Rule>) -> impl Iterator<Item = Pair<'_, Rule>> {
+pub(super) fn values(pair: Pair<'_>) -> impl Iterator<Item = Pair<'_>> {
     pair.into_inner().filter(|p| {
         matches!(
             p.as_rule(),

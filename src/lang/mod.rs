@@ -3,12 +3,16 @@
 //!
 //! A file is read in three steps:
 //!
-//! 1. `split` cuts it into batches of whole top-level declarations;
-//! 2. pest parses each batch. A batch that fails is cut into single declarations and those are
-//!    parsed again, so a syntax error costs only the declaration it is in and becomes one
-//!    `SD0201` diagnostic (`syntax`);
-//! 3. `lower` turns the parsed declarations into model values and checks what the grammar
-//!    cannot: required fields, known categories and statuses, ids, names, ports, repeats.
+//! 1. `split` cuts it into batches of whole top-level declarations, and each batch into its
+//!    declarations;
+//! 2. each declaration is parsed into a `tree` of the grammar's rules. An assertion, nearly all
+//!    of a large file, is read by `fast`, a hand-written reader that gives the tree pest gives
+//!    or leaves the declaration to pest. pest parses the rest in runs of consecutive
+//!    declarations; a run that fails is parsed again one declaration at a time, so a syntax
+//!    error costs only the declaration it is in and becomes one `SD0201` diagnostic
+//!    (`syntax`);
+//! 3. `lower` turns the trees into model values and checks what the grammar cannot: required
+//!    fields, known categories and statuses, ids, names, ports, repeats.
 //!
 //! Batches are independent, so a large file is read by several threads, each taking a run of
 //! batches, and many files are shared out among threads in runs of about equal size; the
@@ -17,12 +21,14 @@
 
 mod app;
 mod assertion;
+mod fast;
 mod grammar;
 mod lower;
 mod needs;
 mod split;
 mod strings;
 mod syntax;
+mod tree;
 mod variables;
 
 #[cfg(test)]
@@ -35,16 +41,18 @@ use pest::Parser as _;
 use self::grammar::{Rule, SpecParser};
 use self::lower::{Lowering, Reading};
 use self::syntax::Piece;
+use self::tree::Tree;
 use crate::diagnostic::Diagnostics;
 use crate::model::SpecDocument;
 use crate::source::FileId;
 
-/// Bytes of text parsed at once: enough to spread pest's cost of starting a parse, small
-/// enough to keep its token queue small and to make a failed batch cheap to parse again.
+/// Bytes of text in a batch, the unit that threads share out: enough to spread pest's cost of
+/// starting a parse over the declarations it is left, small enough to keep its token queue
+/// small and to make a failed run cheap to parse again.
 const BATCH_BYTES: usize = 32 * 1024;
 
 /// The least text worth a thread of its own: starting a thread costs about as much as reading
-/// a kilobyte, and one batch takes about a millisecond.
+/// a kilobyte.
 const BYTES_PER_WORKER: usize = BATCH_BYTES;
 
 /// The most threads one file is read with.
@@ -141,35 +149,65 @@ fn read_in_parallel(file: FileId, text: &str, batches: &[Range<usize>], workers:
 }
 
 /// Parses and lowers `batches` of `text`, in order.
+///
+/// Each batch is cut into its declarations. An assertion is read by `fast` where it can be;
+/// the declarations it leaves, in runs of consecutive ones, go to pest.
 fn read(file: FileId, text: &str, batches: &[Range<usize>]) -> Reading {
     let mut lowering = Lowering::new(file);
+    // One tree for the assertion just read, one for pest: a run for pest is read before it.
+    let (mut tree, mut pest_tree) = (Tree::default(), Tree::default());
     for batch in batches {
-        // Most files have no syntax error, so a batch of declarations is parsed at once; only
-        // a batch that fails is parsed again one declaration at a time, to report each error.
-        let parsed = text
-            .get(batch.clone())
-            .and_then(|t| SpecParser::parse(Rule::decl_chunk, t).ok());
-        if let Some(pairs) = parsed {
-            lowering.piece(batch.start, pairs);
-            continue;
-        }
-        for range in split::declarations(text, batch.clone()) {
-            let Some(piece) = text.get(range.clone()) else {
+        let mut for_pest: Option<Range<usize>> = None;
+        for piece in split::declarations(text, batch.clone()) {
+            let Some(source) = text.get(piece.clone()) else {
                 continue;
             };
-            match SpecParser::parse(Rule::decl_chunk, piece) {
-                Ok(pairs) => lowering.piece(range.start, pairs),
-                Err(error) => {
-                    let place = Piece {
-                        file,
-                        text,
-                        start: range.start,
-                        end: range.end,
-                    };
-                    lowering.report(syntax::diagnostic(&error, &place));
+            if fast::assertion_chunk(source, &mut tree).is_some() {
+                if let Some(run) = for_pest.take() {
+                    read_with_pest(&mut lowering, &mut pest_tree, text, run);
                 }
+                lowering.piece(piece.start, tree.pairs(source));
+            } else {
+                let run = for_pest.get_or_insert(piece.clone());
+                run.end = piece.end;
             }
+        }
+        if let Some(run) = for_pest {
+            read_with_pest(&mut lowering, &mut pest_tree, text, run);
         }
     }
     lowering.into_reading()
+}
+
+/// Parses and lowers `run`, whole declarations of `text`, with pest.
+fn read_with_pest(lowering: &mut Lowering, tree: &mut Tree, text: &str, run: Range<usize>) {
+    // Most files have no syntax error, so the run is parsed at once; only a run that fails is
+    // parsed again one declaration at a time, to report each error.
+    if let Some(source) = text.get(run.clone())
+        && let Ok(pairs) = SpecParser::parse(Rule::decl_chunk, source)
+    {
+        tree.read_pest(pairs);
+        lowering.piece(run.start, tree.pairs(source));
+        return;
+    }
+    for range in split::declarations(text, run) {
+        let Some(source) = text.get(range.clone()) else {
+            continue;
+        };
+        match SpecParser::parse(Rule::decl_chunk, source) {
+            Ok(pairs) => {
+                tree.read_pest(pairs);
+                lowering.piece(range.start, tree.pairs(source));
+            }
+            Err(error) => {
+                let place = Piece {
+                    file: lowering.file(),
+                    text,
+                    start: range.start,
+                    end: range.end,
+                };
+                lowering.report(syntax::diagnostic(&error, &place));
+            }
+        }
+    }
 }

@@ -1,6 +1,6 @@
 //! Lowering `needs ...` into an [`ExplicitNeed`].
 
-use pest::iterators::Pair;
+use super::tree::Pair;
 
 use super::grammar::Rule;
 use super::lower::Lowering;
@@ -14,7 +14,7 @@ fn technologies(kind: NeedKind) -> &'static [&'static str] {
 }
 
 /// The need a `need_decl` pair declares.
-pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_, Rule>) -> Option<ExplicitNeed> {
+pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_>) -> Option<ExplicitNeed> {
     let span = lowering.tight_span(&declaration);
     let body = declaration
         .into_inner()
@@ -37,7 +37,7 @@ pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_, Rule>) -> Opt
 }
 
 /// `needs database postgres because A-004`
-fn service(lowering: &mut Lowering, need: &mut ExplicitNeed, body: Pair<'_, Rule>) {
+fn service(lowering: &mut Lowering, need: &mut ExplicitNeed, body: Pair<'_>) {
     for part in body.into_inner() {
         match part.as_rule() {
             Rule::service_kind => {
@@ -64,11 +64,7 @@ fn service(lowering: &mut Lowering, need: &mut ExplicitNeed, body: Pair<'_, Rule
 }
 
 /// The technology as its canonical lower-case name, when specdeploy provides it.
-fn technology(
-    lowering: &mut Lowering,
-    kind: NeedKind,
-    part: &Pair<'_, Rule>,
-) -> Option<Located<Text>> {
+fn technology(lowering: &mut Lowering, kind: NeedKind, part: &Pair<'_>) -> Option<Located<Text>> {
     let written = lowering.text(part);
     let known = technologies(kind);
     if let Some(name) = known
@@ -110,7 +106,7 @@ fn technology(
 }
 
 /// `needs api NAME with url VAR and key VAR, required, because A-006`
-fn api(lowering: &mut Lowering, need: &mut ExplicitNeed, body: Pair<'_, Rule>) {
+fn api(lowering: &mut Lowering, need: &mut ExplicitNeed, body: Pair<'_>) {
     let mut required_at: Option<Span> = None;
     need.kind = Located::new(
         NeedKind::ExternalApi,

@@ -401,6 +401,11 @@ fn batches_threads_and_single_declarations_agree() {
     let batched = split::batches(&text, super::BATCH_BYTES);
     assert!(batched.len() > 3);
     let threaded = finish(read_in_parallel(FILE, &text, &batched, 3));
+    let mut by_pest = super::lower::Lowering::new(FILE);
+    let body = split::body_start(&text)..text.len();
+    super::read_with_pest(&mut by_pest, &mut super::tree::Tree::default(), &text, body);
+    let by_pest = finish(by_pest.into_reading());
+    assert_eq!(one_at_a_time, by_pest);
     assert_eq!(one_at_a_time, whole);
     assert_eq!(one_at_a_time, threaded);
     assert_eq!(one_at_a_time, parse(&text));

@@ -1,6 +1,6 @@
 //! Lowering `config NAME ...` and `secret NAME ...` into a [`VariableDecl`].
 
-use pest::iterators::Pair;
+use super::tree::Pair;
 
 use super::grammar::Rule;
 use super::lower::{Lowering, Seen, values};
@@ -9,7 +9,7 @@ use crate::model::VariableDecl;
 
 /// The variable a `variable_decl` pair declares; `None` only if the pair has no name, which
 /// the grammar rules out.
-pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_, Rule>) -> Option<VariableDecl> {
+pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_>) -> Option<VariableDecl> {
     let span = lowering.tight_span(&declaration);
     let secret = declaration.as_str().starts_with("secret");
     let mut name = None;
