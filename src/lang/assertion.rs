@@ -99,6 +99,9 @@ pub(super) fn lower(lowering: &mut Lowering, declaration: Pair<'_>) -> Option<As
     else {
         return None;
     };
+    // A list grown by pushes has room for four; most assertions name one or two.
+    fields.dependencies.shrink_to_fit();
+    fields.tags.shrink_to_fit();
     Some(Assertion {
         id,
         natural,

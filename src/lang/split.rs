@@ -131,7 +131,7 @@ fn previous_significant_byte(bytes: &[u8], line_start: usize) -> Option<u8> {
 /// A line ends at `\n`, `\r\n` or a lone `\r`, as in the grammar.
 fn line_bounds(bytes: &[u8], start: usize) -> (usize, usize) {
     let rest = bytes.get(start..).unwrap_or_default();
-    match rest.iter().position(|&b| b == b'\n' || b == b'\r') {
+    match memchr::memchr2(b'\n', b'\r', rest) {
         None => (bytes.len(), bytes.len()),
         Some(offset) => {
             let end = start + offset;
