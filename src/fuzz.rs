@@ -11,11 +11,16 @@ use crate::emit::{Layout, Target};
 use crate::passes::Options;
 use crate::source::Sources;
 
-/// Parses `data` as a `.spec` file.
+/// Parses `data` as a `.spec` file. Each assertion the hand-written reader reads must read
+/// the same with pest.
+///
+/// # Panics
+/// When the two readers disagree.
 pub fn spec_file(data: &[u8]) {
     let Ok(text) = std::str::from_utf8(data) else {
         return;
     };
+    crate::lang::fast_reads_as_pest(text);
     let mut sources = Sources::new();
     let file = sources.add("specs/fuzz.spec", text);
     let mut diagnostics = Diagnostics::new();

@@ -369,10 +369,6 @@ impl Reader<'_> {
 
 #[cfg(test)]
 mod tests {
-    use pest::Parser as _;
-
-    use super::super::grammar::SpecParser;
-    use super::super::split;
     use super::*;
 
     /// Assertions that use every rule the reader follows, in the ways the grammar allows.
@@ -395,29 +391,8 @@ mod tests {
         "assertion A-8 \"t\" {\n  type x y  z\t w\n  tags \"a,b\" , c\n}\n# end",
     ];
 
-    /// The trees of `text` read by this reader and by pest, when this reader reads it.
-    fn both(text: &str) -> Option<(Tree, Result<Tree, String>)> {
-        let mut fast = Tree::default();
-        assertion_chunk(text, &mut fast)?;
-        let mut pest = Tree::default();
-        let parsed = SpecParser::parse(Rule::decl_chunk, text)
-            .map(|pairs| pest.read_pest(pairs))
-            .map(|()| pest)
-            .map_err(|e| e.to_string());
-        Some((fast, parsed))
-    }
-
-    /// Checks every declaration `split` cuts out of `text`; returns how many this reader read.
     fn agrees(text: &str) -> usize {
-        let mut read = 0;
-        for piece in split::declarations(text, split::body_start(text)..text.len()) {
-            let source = &text[piece];
-            if let Some((fast, pest)) = both(source) {
-                assert_eq!(Ok(&fast), pest.as_ref(), "{source:?}");
-                read += 1;
-            }
-        }
-        read
+        super::super::fast_reads_as_pest(text)
     }
 
     #[test]
@@ -490,7 +465,10 @@ mod tests {
             "assertions A-1 \"x\" {\n}",
             "app x",
         ] {
-            assert!(both(text).is_none(), "{text:?}");
+            assert!(
+                assertion_chunk(text, &mut Tree::default()).is_none(),
+                "{text:?}"
+            );
         }
     }
 }

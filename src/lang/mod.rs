@@ -116,6 +116,31 @@ pub fn parse_files(files: &[(FileId, &str)], diagnostics: &mut Diagnostics) -> V
         .collect()
 }
 
+/// How many declarations of `text` the hand-written reader (`fast`) reads. pest must read each
+/// of them, into the same tree.
+///
+/// # Panics
+/// When pest reads one otherwise or not at all: the fuzz targets and the tests call this.
+pub(crate) fn fast_reads_as_pest(text: &str) -> usize {
+    let (mut fast, mut pest) = (Tree::default(), Tree::default());
+    let mut read = 0;
+    for piece in split::declarations(text, split::body_start(text)..text.len()) {
+        let Some(source) = text.get(piece) else {
+            continue;
+        };
+        if fast::assertion_chunk(source, &mut fast).is_none() {
+            continue;
+        }
+        match SpecParser::parse(Rule::decl_chunk, source) {
+            Ok(pairs) => pest.read_pest(pairs),
+            Err(error) => panic!("pest refuses what the hand-written reader read: {error}"),
+        }
+        assert_eq!(fast, pest, "the two readers disagree on {source:?}");
+        read += 1;
+    }
+    read
+}
+
 /// `files` cut into consecutive runs of about `size` bytes each.
 fn runs_of_equal_size<'f, 't>(
     files: &'f [(FileId, &'t str)],
