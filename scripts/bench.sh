@@ -4,7 +4,8 @@
 #   bash scripts/bench.sh            # every size, up to 100,000 assertions
 #   BENCH_QUICK=1 bash scripts/bench.sh   # fewer runs each, for a first look
 #
-# Builds specdeploy and the corpus generator (examples/specgen) with --release, generates
+# Builds specdeploy as it is shipped (scripts/release.sh: glibc linked statically on Linux),
+# and the corpus generator (examples/specgen) with --release, generates
 # spec folders of 100, 1,000, 10,000 and 100,000 assertions in the manifest form and spread
 # over .spec files (100 assertions a file) into target/bench/, copies the example web service
 # there, and times with hyperfine, in one run:
@@ -13,7 +14,9 @@
 #   - nixpacks `plan` and `build --out` on the web service, when nixpacks is on PATH or in
 #     .tools/nixpacks/bin (otherwise said and skipped);
 #   - `specdeploy build --target all` on the web service (every artifact), and
-#     `specdeploy check` on the web service and on every corpus.
+#     `specdeploy check` on the web service and on every corpus, with the shipped binary;
+#   - the same `build` with the binary of a plain `cargo build --release` (glibc linked
+#     dynamically), for comparison.
 #
 # Peak memory comes from `/usr/bin/time -v` (Debian package `time`). The hyperfine JSON goes
 # to target/bench/results/, the ratios against the floors are printed, the table between the
@@ -41,12 +44,12 @@ for tool in hyperfine /usr/bin/time gnuplot python3; do
     }
 done
 
-say "building specdeploy and specgen (--release)"
+say "building specdeploy (scripts/release.sh, and a plain --release) and specgen (--release)"
 # The generator first: built with it, the binary would get the dev-dependencies' features.
-# The binary timed is the one `cargo build --release` makes.
 cargo build --release --quiet --example specgen
 cargo build --release --quiet --bin specdeploy
-specdeploy="$root/target/release/specdeploy"
+specdeploy="$(bash scripts/release.sh)"
+plain="$root/target/release/specdeploy"
 specgen="$root/target/release/examples/specgen"
 
 rm -rf "$results"
@@ -96,6 +99,7 @@ fi
 # The first build writes the artifacts; the timed ones find them unchanged, as a save hook does.
 "$specdeploy" build "$web" --target all --out "$bench/web-service-out" >/dev/null 2>&1
 time_one build-web-service "$specdeploy build $web --target all --out $bench/web-service-out"
+time_one build-web-service-plain "$plain build $web --target all --out $bench/web-service-out"
 time_one check-web-service "$specdeploy check $web"
 for n in "${sizes[@]}"; do
     for form in manifest spec; do

@@ -56,6 +56,7 @@ def main():
     r = {name[:-5]: load(results, name[:-5]) for name in os.listdir(results) if name.endswith(".json")}
     true, cat = r["floor-true"], r["floor-cat"]
     build, check_web = r["build-web-service"], r["check-web-service"]
+    plain = r.get("build-web-service-plain")
     nix_build, nix_plan = r.get("nixpacks-build"), r.get("nixpacks-plan")
 
     lines = [f"Measured on {machine}."]
@@ -81,6 +82,8 @@ def main():
         row("`nixpacks plan` (web service)", nix_plan)
         row("`nixpacks build --out` (web service)", nix_build)
     row("`specdeploy build --target all` (web service)", build)
+    if plain:
+        row("the same, plain `cargo build --release` (glibc linked dynamically)", plain)
     row("`specdeploy check` (web service)", check_web)
     lines.append("")
 

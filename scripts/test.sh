@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The project's test command (CI runs it through .ci/run): installs the real tools the
 # tests check our output with, then runs, in order, `cargo fmt --check`, clippy with
-# warnings denied, every test target, and the doc tests.
+# warnings denied, every test target, the doc tests, and the shipped binary
+# (scripts/release.sh) on the example app, whose artifacts must be the test build's.
 #
 # Extra arguments go to `cargo test`: a test-name filter or `-- --nocapture` applies to
 # both test runs; arguments that pick targets (`--test support_selftest`, `--lib`, ...)
@@ -78,6 +79,25 @@ else
     if [[ -f src/lib.rs ]]; then
         test_step doctest --doc "$@"
     fi
+fi
+
+# shellcheck disable=SC2317 # called through `step`
+# The binary as shipped writes what the tested one writes, byte for byte.
+release_writes_the_same() {
+    local binary out
+    binary="$(bash scripts/release.sh)" || return 1
+    out="$(mktemp -d)"
+    cp -r fixtures/web-service/app "$out/shipped"
+    cp -r fixtures/web-service/app "$out/tested"
+    "$binary" build "$out/shipped" --target all >/dev/null 2>&1 &&
+        cargo run --quiet -- build "$out/tested" --target all >/dev/null 2>&1 &&
+        diff -r "$out/shipped" "$out/tested"
+    local status=$?
+    rm -rf "$out"
+    return "$status"
+}
+if ((!picks_targets)); then
+    step release release_writes_the_same
 fi
 
 # One closing line that adds up every test binary's `test result:` line.
