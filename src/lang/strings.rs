@@ -1,5 +1,6 @@
 //! The value of a quoted string: its escapes resolved.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 /// The text of a quoted string token (with its quotes) with escapes resolved, and the byte
@@ -7,15 +8,15 @@ use std::ops::Range;
 /// those stands as U+FFFD in the value.
 ///
 /// The grammar only lets through well-formed escapes, but this function accepts any text: an
-/// unknown escape is kept as written.
-pub(super) fn unescape(token: &str) -> (String, Vec<Range<usize>>) {
+/// unknown escape is kept as written. A string without escapes is its own text, not a copy.
+pub(super) fn unescape(token: &str) -> (Cow<'_, str>, Vec<Range<usize>>) {
     let body = token
         .strip_prefix('"')
         .and_then(|t| t.strip_suffix('"'))
         .unwrap_or(token);
     let base = usize::from(body.len() < token.len());
     if !body.contains('\\') {
-        return (body.to_owned(), Vec::new());
+        return (Cow::Borrowed(body), Vec::new());
     }
 
     let mut value = String::with_capacity(body.len());
@@ -55,7 +56,7 @@ pub(super) fn unescape(token: &str) -> (String, Vec<Range<usize>>) {
             }
         }
     }
-    (value, bad)
+    (Cow::Owned(value), bad)
 }
 
 #[cfg(test)]
