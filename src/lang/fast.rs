@@ -7,9 +7,11 @@
 //! instructions on each rule it enters and reads values a character at a time; this reader
 //! goes over each byte about once.
 //!
-//! Each function below reads one rule of `grammar/spec.pest` and is named after it; the rules
-//! are quoted beside them. A change to those rules must be made here too: the unit tests
-//! compare both readers on every kind of field, and the `.spec` fixtures are read both ways.
+//! Each function below reads one rule of `grammar/spec.pest`, or what follows a field's keyword
+//! (`formal_value`, `depends_value`), and quotes it. A change to those rules must be made here
+//! too: the unit tests compare both readers on every kind of field and on thousands of edits of
+//! them, the `.spec` fixtures are read both ways, and so is every input of the `spec_file`
+//! fuzz target.
 
 use super::grammar::Rule;
 use super::tree::Tree;
@@ -35,6 +37,7 @@ fn is_string_text(byte: u8) -> bool {
     !matches!(byte, b'"' | b'\\' | b'\n' | b'\r')
 }
 
+/// The text being read, and the tree it is read into.
 struct Reader<'a> {
     bytes: &'a [u8],
     tree: &'a mut Tree,
@@ -444,6 +447,60 @@ mod tests {
             }
         }
         assert!(read > 0);
+    }
+
+    /// Fields as they are written, and what may stand between two of them.
+    const FIELDS: &[&str] = &[
+        "type invariant",
+        "type mutual  exclusion\t",
+        "category structure",
+        "status confirmed # why",
+        "source \"s\"",
+        "entity E",
+        "property \"p \\\" q\"",
+        "constraint \"0 <= a\"",
+        "formal spec f.dfy",
+        "formal spec \"f.tla\" lines 1 to 2",
+        "formal spec f line 3",
+        "depends on A-2",
+        "depends on A-2 , A-3,\n   A-4",
+        "refines A-0",
+        "tags a",
+        "tags a, \"b c\",# more\n  d",
+        "",
+    ];
+    const BETWEEN: &[&str] = &["\n", "\r\n", "\r", "\n\n  ", " \n", "\t# c\n\t"];
+    /// What an edit puts in.
+    const PIECES: &[&str] = &[
+        " ", "\t", "\n", "\r", "#", ",", "\"", "\\", "\\u{41}", "{", "}", "x", "1", "é", "on",
+        "spec", "lines", "line", "to", "required", "type",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig {
+            cases: 4096, ..proptest::prelude::ProptestConfig::default()
+        })]
+
+        #[test]
+        fn assertions_of_any_fields_read_as_pest_reads_them(
+            fields in proptest::collection::vec((0..FIELDS.len(), 0..BETWEEN.len()), 0..8),
+            edits in proptest::collection::vec((0..=1000_usize, 0..PIECES.len()), 0..3),
+        ) {
+            let mut text = String::from("assertion A-1 \"t\" {\n");
+            for &(field, between) in &fields {
+                text.push_str(FIELDS[field]);
+                text.push_str(BETWEEN[between]);
+            }
+            text.push_str("}\n");
+            for &(place, piece) in &edits {
+                let mut at = place * text.len() / 1000;
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                text.insert_str(at, PIECES[piece]);
+            }
+            agrees(&text);
+        }
     }
 
     #[test]
