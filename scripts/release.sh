@@ -19,4 +19,7 @@ if [[ "$host" == *-linux-gnu ]]; then
     export RUSTFLAGS="${RUSTFLAGS:+$RUSTFLAGS }-C target-feature=+crt-static"
 fi
 cargo build --release --quiet --locked --target "$host" --bin specdeploy
-echo "$root/target/$host/release/specdeploy"
+# Where cargo puts it: target/ unless CARGO_TARGET_DIR or a config file says otherwise.
+target_dir="$(cargo metadata --format-version 1 --no-deps |
+    sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')"
+echo "${target_dir:-$root/target}/$host/release/specdeploy"
