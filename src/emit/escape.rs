@@ -23,21 +23,40 @@ fn yaml_printable(c: char) -> bool {
 #[must_use]
 pub fn yaml(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
+    push_yaml(&mut out, value);
+    out
+}
+
+/// Appends to `out` the YAML double-quoted scalar holding `value` exactly.
+pub fn push_yaml(out: &mut String, value: &str) {
+    out.reserve(value.len() + 2);
     out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            c if yaml_printable(c) => out.push(c),
-            c => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
+    // Most values are printable ASCII without quotes or backslashes, and go in as they are.
+    if value
+        .bytes()
+        .all(|b| matches!(b, b' '..=b'~') && b != b'"' && b != b'\\')
+    {
+        out.push_str(value);
+    } else {
+        for c in value.chars() {
+            push_yaml_char(out, c);
         }
     }
     out.push('"');
-    out
+}
+
+/// Appends `c` to `out` as a double-quoted YAML scalar holds it.
+fn push_yaml_char(out: &mut String, c: char) {
+    match c {
+        '"' => out.push_str("\\\""),
+        '\\' => out.push_str("\\\\"),
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        c if yaml_printable(c) => out.push(c),
+        c => {
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        }
+    }
 }
 
 /// Text that Compose does not interpolate: every `$` doubled.
@@ -163,15 +182,32 @@ pub fn dotenv(what: &str, value: &str) -> Result<String, Unsafe> {
 /// Text for a `#` comment on one line: control characters become spaces.
 #[must_use]
 pub fn comment(value: &str) -> String {
-    value
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
+    let mut out = String::with_capacity(value.len());
+    push_comment(&mut out, value);
+    out
+}
+
+/// Appends `value` to `out` as text for a `#` comment on one line: control characters
+/// become spaces.
+pub fn push_comment(out: &mut String, value: &str) {
+    out.extend(value.chars().map(|c| if c.is_control() { ' ' } else { c }));
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn yaml_writes_plain_ascii_as_each_character_is_written() {
+        for c in (0..0x80).filter_map(char::from_u32) {
+            let text = format!("a{c}b");
+            let mut expected = "\"a".to_owned();
+            push_yaml_char(&mut expected, c);
+            expected.push_str("b\"");
+            assert_eq!(yaml(&text), expected, "{c:?}");
+        }
+        assert_eq!(yaml("plain: # $(x) 'q'"), "\"plain: # $(x) 'q'\"");
+    }
 
     #[test]
     fn yaml_escapes_quotes_breaks_and_controls() {

@@ -1,6 +1,8 @@
 //! Backends: render the IR into artifacts. Each artifact kind has a template under
 //! `templates/` and a typed context built here; the template engine escapes every value for
 //! the artifact's syntax, and an undefined variable is an error, never an empty string.
+//! The Kubernetes manifests, YAML nested deeper and with the same blocks at several depths,
+//! are put down by a writer instead ([`kubernetes`]), which escapes every value the same way.
 
 pub mod compose;
 pub mod dockerfile;
@@ -149,8 +151,6 @@ const TEMPLATES: &[(&str, &str)] = &[
 fn escaping(name: &str) -> AutoEscape {
     if name.starts_with("Dockerfile") {
         AutoEscape::Custom("dockerfile".into())
-    } else if name.ends_with(".k8s.yaml.j2") {
-        AutoEscape::Custom("k8s-yaml".into())
     } else if name.ends_with(".yaml.j2") {
         AutoEscape::Custom("yaml".into())
     } else if name.starts_with("env") {
@@ -200,9 +200,6 @@ fn environment() -> Environment<'static> {
                     escape::yaml(text)
                 }
             }
-            // Kubernetes does not interpolate `$` in YAML; the fields where it expands
-            // `$(NAME)` get `escape::kubernetes_literal` from the backend before this.
-            AutoEscape::Custom(kind) if kind == "k8s-yaml" => escape::yaml(text),
             AutoEscape::Custom(kind) if kind == "dockerfile" => {
                 escape::dockerfile_string("a value", text).map_err(unsafe_value)?
             }
@@ -227,7 +224,6 @@ fn environment() -> Environment<'static> {
 fn source(name: &str) -> Option<&'static str> {
     TEMPLATES
         .iter()
-        .chain(kubernetes::TEMPLATES)
         .find(|(n, _)| *n == name)
         .map(|(_, source)| *source)
 }
@@ -309,7 +305,7 @@ mod tests {
     #[test]
     fn every_template_compiles() {
         let env = environment();
-        for (name, _) in TEMPLATES.iter().chain(kubernetes::TEMPLATES) {
+        for (name, _) in TEMPLATES {
             if let Err(e) = env.get_template(name) {
                 panic!("{name}: {e:#}");
             }

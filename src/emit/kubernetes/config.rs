@@ -2,51 +2,24 @@
 //! the keys of the Secret that the operator fills in, each with what it is for and the
 //! assertions that need it. No secret value is ever written.
 
-use serde::Serialize;
-
 use super::env::{self, Source};
-use super::{BASE_DIR, Files, Names, Subject, comment, header};
-use crate::emit::{escape, verbatim};
+use super::yaml::Yaml;
+use super::{BASE_DIR, Files, Names, Subject};
 use crate::ir::{Ir, Service, ServiceRole, ValuePart, Variable};
 
-#[derive(Serialize)]
-struct ConfigMapContext {
-    header: minijinja::Value,
-    app: minijinja::Value,
-    secret: Option<minijinja::Value>,
-    name: String,
-    metadata_labels: Vec<(String, String)>,
-    data: Vec<ConfigEntry>,
-}
-
-#[derive(Serialize)]
-struct SecretContext {
-    header: minijinja::Value,
-    app: minijinja::Value,
-    name: String,
-    metadata_labels: Vec<(String, String)>,
-    urls: Option<minijinja::Value>,
-    example: Option<minijinja::Value>,
-    groups: Vec<SecretGroup>,
-}
-
 /// One key of the `ConfigMap`.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct ConfigEntry {
     /// The variable.
     pub key: String,
     /// Its value.
     pub value: String,
-    /// What it is for, as comment text.
-    pub comment: minijinja::Value,
+    /// What it is for.
+    pub comment: String,
 }
 
-fn describe(variable: &Variable, more: &str) -> minijinja::Value {
-    verbatim(escape::comment(&format!(
-        "{}{more}{}",
-        variable.description,
-        variable.needed_by()
-    )))
+fn describe(variable: &Variable, more: &str) -> String {
+    format!("{}{more}{}", variable.description, variable.needed_by())
 }
 
 /// The `ConfigMap`'s data: every setting of the app that has a value specdeploy knows.
@@ -65,19 +38,19 @@ pub fn config_data(ir: &Ir, service: &Service) -> Vec<ConfigEntry> {
 }
 
 /// A key of the example Secret.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct SecretEntry {
     /// The key.
     pub key: String,
-    /// What to put there, as comment text.
-    pub comment: minijinja::Value,
+    /// What to put there.
+    pub comment: String,
 }
 
 /// The keys of the example Secret, by the overlays that read them.
-#[derive(Debug, Serialize)]
+#[derive(Debug)]
 pub struct SecretGroup {
-    /// Which overlays read the keys, as comment text.
-    pub title: minijinja::Value,
+    /// Which overlays read the keys.
+    pub title: &'static str,
     /// The keys.
     pub entries: Vec<SecretEntry>,
 }
@@ -163,10 +136,7 @@ pub fn secret_groups(ir: &Ir, service: &Service, names: &Names) -> Vec<SecretGro
     ]
     .into_iter()
     .filter(|(_, entries)| !entries.is_empty())
-    .map(|(title, entries)| SecretGroup {
-        title: verbatim(title.to_owned()),
-        entries,
-    })
+    .map(|(title, entries)| SecretGroup { title, entries })
     .collect()
 }
 
@@ -189,7 +159,7 @@ pub fn dev_example(ir: &Ir, service: &Service, names: &Names) -> Option<String> 
         .cloned()
 }
 
-/// Renders the `ConfigMap` and, when any key is read from the Secret, the example Secret;
+/// Writes the `ConfigMap` and, when any key is read from the Secret, the example Secret;
 /// returns whether it did.
 pub fn emit(subject: &Subject<'_>, files: &mut Files<'_>) -> bool {
     let Subject {
@@ -199,43 +169,97 @@ pub fn emit(subject: &Subject<'_>, files: &mut Files<'_>) -> bool {
         labels,
         ..
     } = subject;
+    let app = &ir.app.name;
     let connections = env::connections(ir, service);
     let groups = secret_groups(ir, service, names);
     let keys: usize = groups.iter().map(|g| g.entries.len()).sum();
     let has_secret = keys > 0;
     let config = config_data(ir, service);
-    let config_count = config.len();
+
+    let mut y = Yaml::with_header(&format!(
+        "The settings of {app} that are not secret, with the values Compose gives them."
+    ));
+    if has_secret {
+        y.comment(&format!(
+            "The rest comes from the Secret {} (see secret.example.yaml).",
+            names.secret
+        ));
+    }
+    y.line("apiVersion: v1");
+    y.line("kind: ConfigMap");
+    y.block("metadata", |y| {
+        y.text("name", &names.config);
+        y.block("labels", |y| y.pairs(labels));
+    });
+    if config.is_empty() {
+        y.line("data: {}");
+    } else {
+        y.block("data", |y| {
+            for entry in &config {
+                y.comment(&entry.comment);
+                y.pair(&entry.key, &entry.value);
+            }
+        });
+    }
     files.add(
         BASE_DIR,
         "configmap.yaml",
-        "k8s/configmap.k8s.yaml.j2",
-        ConfigMapContext {
-            header: header(),
-            app: comment(&ir.app.name),
-            secret: has_secret.then(|| comment(&names.secret)),
-            name: names.config.clone(),
-            metadata_labels: labels.clone(),
-            data: config,
-        },
+        y.finish(),
         format!(
-            "Kubernetes: the {config_count} settings of {} that are not secret",
-            ir.app.name
+            "Kubernetes: the {} settings of {app} that are not secret",
+            config.len()
         ),
     );
+
     if has_secret {
+        let mut y = Yaml::with_header(&format!(
+            "The Secret that the manifests read {app}'s secrets from; specdeploy never writes a"
+        ));
+        for line in [
+            "secret value. Copy this file out of the repository, fill in every value, and apply it in",
+            "the namespace of the deployment:",
+            "  kubectl apply -f secret.yaml",
+            "kustomization.yaml does not list it, so `kubectl apply -k` never replaces your values.",
+            "A container whose value is missing does not start, and Kubernetes names the key.",
+        ] {
+            y.comment(line);
+        }
+        if !connections.is_empty() {
+            y.line("#");
+            y.comment(&format!(
+                "Connection URLs ({}): with overlays/prod the app reaches managed services and",
+                connections.join(", ")
+            ));
+            y.comment("reads their whole URLs from here. With overlays/dev it reaches the in-cluster services");
+            y.comment("and builds the URLs from their settings, as Compose does, so the URL keys go unused:");
+            if let Some(example) = dev_example(ir, service, names) {
+                y.comment(&format!("  {example}"));
+            }
+        }
+        y.line("apiVersion: v1");
+        y.line("kind: Secret");
+        y.block("metadata", |y| {
+            y.text("name", &names.secret);
+            y.block("labels", |y| y.pairs(labels));
+        });
+        y.line("type: Opaque");
+        if groups.is_empty() {
+            y.line("stringData: {}");
+        } else {
+            y.block("stringData", |y| {
+                for group in &groups {
+                    y.comment(&format!("--- {} ---", group.title));
+                    for entry in &group.entries {
+                        y.comment(&entry.comment);
+                        y.pair(&entry.key, "");
+                    }
+                }
+            });
+        }
         files.add(
             BASE_DIR,
             "secret.example.yaml",
-            "k8s/secret.example.k8s.yaml.j2",
-            SecretContext {
-                header: header(),
-                app: comment(&ir.app.name),
-                name: names.secret.clone(),
-                metadata_labels: labels.clone(),
-                urls: (!connections.is_empty()).then(|| comment(&connections.join(", "))),
-                example: dev_example(ir, service, names).map(|e| comment(&e)),
-                groups,
-            },
+            y.finish(),
             format!(
                 "example of the Secret {}: the {keys} keys the manifests read, every value empty; kustomize never applies it",
                 names.secret

@@ -2,13 +2,11 @@
 //! with a volume claim, Compose's probe and settings, and a headless Service of Compose's
 //! name, so that the app reaches them at the same host names.
 
-use serde::Serialize;
-
 use super::env::{self, EnvVar};
 use super::pod::{self, Container, ContainerPort, Mount, Pod};
+use super::yaml::Yaml;
 use super::{Names, component, metadata_labels, reasons, selector};
-use crate::diagnostic::Diagnostics;
-use crate::emit::{Artifact, HEADER, Root, escape, render, verbatim};
+use crate::emit::{Artifact, Root, escape};
 use crate::ir::{Ir, Service, ServiceRole, Technology};
 
 /// The storage each volume claim of a backing service asks for.
@@ -16,24 +14,6 @@ pub const DEV_VOLUME_SIZE: &str = "1Gi";
 
 /// Where the dev overlay's files go.
 pub const DEV_DIR: &str = "deploy/k8s/overlays/dev";
-
-#[derive(Serialize)]
-struct Claim {
-    name: String,
-    size: &'static str,
-}
-
-#[derive(Serialize)]
-struct Context {
-    header: minijinja::Value,
-    about: minijinja::Value,
-    name: String,
-    metadata_labels: Vec<(String, String)>,
-    selector: Vec<(String, String)>,
-    ports: Vec<ContainerPort>,
-    pod: Pod,
-    claims: Vec<Claim>,
-}
 
 /// The group a backing service's image must let write its volume, when the image runs as a
 /// user that does not own the mount: Kafka's image runs as `appuser`, and a fresh claim is
@@ -77,10 +57,7 @@ fn container(ir: &Ir, service: &Service, names: &Names, technology: Technology) 
         startup: probes.startup,
         liveness: probes.liveness,
         readiness: probes.readiness,
-        no_probe: service
-            .no_health_reason
-            .as_ref()
-            .map(|r| verbatim(escape::comment(r))),
+        no_probe: service.no_health_reason.clone(),
         pre_stop_seconds: None,
         resources: service.resources.as_ref().and_then(pod::quantities),
         hardened: false,
@@ -97,55 +74,99 @@ fn container(ir: &Ir, service: &Service, names: &Names, technology: Technology) 
 
 /// One file per backing service: its Service and `StatefulSet`.
 #[must_use]
-pub fn backing(ir: &Ir, names: &Names, diagnostics: &mut Diagnostics) -> Vec<Artifact> {
+pub fn backing(ir: &Ir, names: &Names) -> Vec<Artifact> {
     let mut artifacts = Vec::new();
     for service in &ir.services {
         let ServiceRole::Backing(technology) = service.role else {
             continue;
         };
         let container = container(ir, service, names, technology);
-        let context = Context {
-            header: verbatim(HEADER.to_owned()),
-            about: verbatim(escape::comment(&format!(
-                "{} for {} in the dev overlay, as in Compose; because of {}.",
-                technology.as_str(),
-                ir.app.name,
-                reasons(service)
-            ))),
-            name: service.name.clone(),
-            metadata_labels: metadata_labels(&service.name, names, component(service.role)),
-            selector: selector(&service.name, names),
-            ports: container.ports.clone(),
-            pod: Pod {
-                share_process_namespace: false,
-                restart_policy: None,
-                grace_seconds: service.stop_grace_period_s,
-                user: None,
-                fs_group: fs_group(technology),
-                spread: None,
-                containers: vec![container],
-                temp_volumes: Vec::new(),
-            },
-            claims: service
-                .volumes
-                .iter()
-                .map(|v| Claim {
-                    name: v.name.clone(),
-                    size: DEV_VOLUME_SIZE,
-                })
-                .collect(),
+        let name = &service.name;
+        let labels = metadata_labels(name, names, component(service.role));
+        let selector = selector(name, names);
+        let ports = container.ports.clone();
+        let pod = Pod {
+            share_process_namespace: false,
+            restart_policy: None,
+            grace_seconds: service.stop_grace_period_s,
+            user: None,
+            fs_group: fs_group(technology),
+            spread: None,
+            containers: vec![container],
+            temp_volumes: Vec::new(),
         };
-        if let Some(contents) = render("k8s/backing.k8s.yaml.j2", context, diagnostics) {
-            artifacts.push(Artifact {
-                path: format!("{DEV_DIR}/{}.yaml", service.name),
-                root: Root::Out,
-                purpose: format!(
-                    "dev overlay: {} in the cluster, a StatefulSet with a {DEV_VOLUME_SIZE} volume claim and a Service",
-                    technology.as_str()
-                ),
-                contents,
+        let metadata = |y: &mut Yaml| {
+            y.block("metadata", |y| {
+                y.text("name", name);
+                y.block("labels", |y| y.pairs(&labels));
             });
-        }
+        };
+
+        let mut y = Yaml::with_header(&format!(
+            "{} for {} in the dev overlay, as in Compose; because of {}.",
+            technology.as_str(),
+            ir.app.name,
+            reasons(service)
+        ));
+        y.line("apiVersion: v1");
+        y.line("kind: Service");
+        metadata(&mut y);
+        y.block("spec", |y| {
+            y.comment("Headless, and listing the pod before it is ready: clients find it by this name, and a");
+            y.comment("broker that reaches itself by this name can start.");
+            y.line("clusterIP: None");
+            y.line("publishNotReadyAddresses: true");
+            y.block("selector", |y| y.pairs(&selector));
+            y.block("ports", |y| {
+                for p in &ports {
+                    y.item(|y| {
+                        y.text("name", &p.name);
+                        y.number("port", p.port);
+                        y.text("targetPort", &p.name);
+                        y.line("protocol: TCP");
+                    });
+                }
+            });
+        });
+        y.line("---");
+        y.line("apiVersion: apps/v1");
+        y.line("kind: StatefulSet");
+        metadata(&mut y);
+        y.block("spec", |y| {
+            y.text("serviceName", name);
+            y.line("replicas: 1");
+            y.block("selector", |y| {
+                y.block("matchLabels", |y| y.pairs(&selector));
+            });
+            y.block("template", |y| {
+                y.block("metadata", |y| y.block("labels", |y| y.pairs(&labels)));
+                y.block("spec", |y| pod.write(y));
+            });
+            if !service.volumes.is_empty() {
+                y.block("volumeClaimTemplates", |y| {
+                    for volume in &service.volumes {
+                        y.item(|y| {
+                            y.block("metadata", |y| y.text("name", &volume.name));
+                            y.block("spec", |y| {
+                                y.block("accessModes", |y| y.line("- ReadWriteOnce"));
+                                y.block("resources", |y| {
+                                    y.block("requests", |y| y.text("storage", DEV_VOLUME_SIZE));
+                                });
+                            });
+                        });
+                    }
+                });
+            }
+        });
+        artifacts.push(Artifact {
+            path: format!("{DEV_DIR}/{name}.yaml"),
+            root: Root::Out,
+            purpose: format!(
+                "dev overlay: {} in the cluster, a StatefulSet with a {DEV_VOLUME_SIZE} volume claim and a Service",
+                technology.as_str()
+            ),
+            contents: y.finish(),
+        });
     }
     artifacts
 }

@@ -4,15 +4,14 @@
 //! connection URLs of managed services). In `overlays/dev` connection URLs are built from
 //! the in-cluster services' settings with `$(NAME)`, as Compose builds them with `${NAME}`.
 
-use rustc_hash::FxHashSet;
-use serde::Serialize;
-
 use super::Names;
+use super::yaml::Yaml;
 use crate::emit::escape;
 use crate::ir::{Ir, Service, ServiceRole, ValuePart, Variable};
+use rustc_hash::FxHashSet;
 
 /// A `configMapKeyRef` or `secretKeyRef`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeyRef {
     /// The `ConfigMap` or Secret.
     pub name: String,
@@ -21,7 +20,7 @@ pub struct KeyRef {
 }
 
 /// One entry of a container's `env`: exactly one of the three sources is set.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EnvVar {
     /// The variable's name.
     pub name: String,
@@ -72,6 +71,27 @@ impl EnvVar {
                 key: key.to_owned(),
             }),
         }
+    }
+}
+
+/// `env` as the items of a container's `env` list.
+pub fn write(y: &mut Yaml, env: &[EnvVar]) {
+    for e in env {
+        y.item(|y| {
+            y.text("name", &e.name);
+            let (source, key_ref) = match (&e.value, &e.config_map, &e.secret) {
+                (Some(value), _, _) => return y.text("value", value),
+                (None, Some(key_ref), _) => ("configMapKeyRef", key_ref),
+                (None, None, Some(key_ref)) => ("secretKeyRef", key_ref),
+                (None, None, None) => return,
+            };
+            y.block("valueFrom", |y| {
+                y.block(source, |y| {
+                    y.text("name", &key_ref.name);
+                    y.text("key", &key_ref.key);
+                });
+            });
+        });
     }
 }
 

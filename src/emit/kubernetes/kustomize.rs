@@ -2,48 +2,39 @@
 //! verification annotations, the dev overlay with the in-cluster backing services and the
 //! app's connection URLs built for them, and the prod overlay.
 
-use serde::Serialize;
-
 use super::env::{self, EnvVar};
 use super::workload::Workload;
-use super::{BASE_DIR, Files, PROD_DIR, Subject, comment, dev, header};
+use super::yaml::Yaml;
+use super::{BASE_DIR, Files, PROD_DIR, Subject, dev};
 use crate::ir::ServiceRole;
 
-#[derive(Serialize)]
-struct BaseContext {
-    header: minijinja::Value,
-    app: minijinja::Value,
-    secret: bool,
-    resources: Vec<String>,
-    labels: Vec<(String, String)>,
-    annotations: Vec<(String, String)>,
+/// `labels:` with `pairs` on every object and its pod templates, not on selectors.
+fn common(y: &mut Yaml, pairs: &[(String, String)]) {
+    y.block("labels", |y| {
+        y.item(|y| {
+            y.block("pairs", |y| y.pairs(pairs));
+            y.line("includeSelectors: false");
+            y.line("includeTemplates: true");
+        });
+    });
 }
 
-#[derive(Serialize)]
+/// The line that applies an overlay, after the Secret when there is one.
+fn apply(overlay: &str, secret: bool) -> String {
+    let first = if secret {
+        "kubectl apply -f secret.yaml && "
+    } else {
+        ""
+    };
+    format!("  {first}kubectl apply -k deploy/k8s/overlays/{overlay}")
+}
+
+/// The env patch of the dev overlay: the app's container gets `env` in place of the base's.
 struct EnvPatch {
     kind: &'static str,
     name: String,
     path: &'static str,
     env: Vec<EnvVar>,
-}
-
-#[derive(Serialize)]
-struct DevContext {
-    header: minijinja::Value,
-    app: minijinja::Value,
-    secret: bool,
-    backing: Option<minijinja::Value>,
-    resources: Vec<String>,
-    labels: Vec<(String, String)>,
-    env_patch: Option<EnvPatch>,
-}
-
-#[derive(Serialize)]
-struct ProdContext {
-    header: minijinja::Value,
-    app: minijinja::Value,
-    secret: bool,
-    connections: minijinja::Value,
 }
 
 /// Whether `text` is a valid label value: at most 63 characters, alphanumeric at both ends,
@@ -74,7 +65,7 @@ fn common_labels(subject: &Subject<'_>) -> Vec<(String, String)> {
 }
 
 /// `base/kustomization.yaml`, listing `resources`.
-pub fn base(subject: &Subject<'_>, resources: Vec<String>, secret: bool, files: &mut Files<'_>) {
+pub fn base(subject: &Subject<'_>, resources: &[String], secret: bool, files: &mut Files<'_>) {
     let ir = subject.ir;
     let mut labels = common_labels(subject);
     // A version such as `1.0.0+build` is no label value; the image's tag still carries it.
@@ -94,18 +85,29 @@ pub fn base(subject: &Subject<'_>, resources: Vec<String>, secret: bool, files: 
         .cloned()
         .collect();
     let listed = resources.join(", ");
+    let mut y = Yaml::with_header(&format!(
+        "{} on Kubernetes. Apply an overlay rather than this folder:",
+        ir.app.name
+    ));
+    y.comment("  kubectl apply -k overlays/dev    in-cluster backing services, to try it out");
+    y.comment("  kubectl apply -k overlays/prod   managed backing services, URLs from the Secret");
+    if secret {
+        y.comment("Create the Secret first: see secret.example.yaml.");
+    }
+    y.line("apiVersion: kustomize.config.k8s.io/v1beta1");
+    y.line("kind: Kustomization");
+    y.block("resources", |y| {
+        for r in resources {
+            y.text_item(r);
+        }
+    });
+    common(&mut y, &labels);
+    y.comment("What the specs say and what was verified, as on the image's labels.");
+    y.block("commonAnnotations", |y| y.pairs(&annotations));
     files.add(
         BASE_DIR,
         "kustomization.yaml",
-        "k8s/kustomization.base.k8s.yaml.j2",
-        BaseContext {
-            header: header(),
-            app: comment(&ir.app.name),
-            secret,
-            resources,
-            labels,
-            annotations,
-        },
+        y.finish(),
         format!("Kubernetes base: {listed}, with common labels and the verification annotations"),
     );
 }
@@ -123,24 +125,58 @@ pub fn dev(subject: &Subject<'_>, workload: Workload, secret: bool, files: &mut 
         .collect();
     let dev_env = env::dev(ir, service, names);
     let base_env = env::base(ir, service, names);
+    let env_patch = (dev_env != base_env).then(|| EnvPatch {
+        kind: workload.kind(),
+        name: names.app.clone(),
+        path: workload.env_path(),
+        env: dev_env,
+    });
+    let app = &ir.app.name;
+    let mut y = Yaml::with_header(&if backing.is_empty() {
+        format!("{app}, to try it out; it has no backing services:")
+    } else {
+        format!("{app} with in-cluster backing services, to try it out:")
+    });
+    y.comment(&apply("dev", secret));
+    if !backing.is_empty() {
+        y.comment("Each backing service is a StatefulSet with a volume claim, a probe and a Service named");
+        y.comment(&format!("as in Compose ({}).", backing.join(", ")));
+    }
+    y.line("apiVersion: kustomize.config.k8s.io/v1beta1");
+    y.line("kind: Kustomization");
+    y.block("resources", |y| {
+        y.text_item("../../base");
+        for b in &backing {
+            y.text_item(&format!("{b}.yaml"));
+        }
+    });
+    common(&mut y, &common_labels(subject));
+    if let Some(patch) = &env_patch {
+        y.comment(
+            "The app builds its connection URLs from the in-cluster services' settings, as Compose",
+        );
+        y.comment("does; Kubernetes expands $(NAME) from the variables listed before it.");
+        y.block("patches", |y| {
+            y.item(|y| {
+                y.block("target", |y| {
+                    y.text("kind", patch.kind);
+                    y.text("name", &patch.name);
+                });
+                y.line("patch: |-");
+                y.nested(|y| {
+                    y.item(|y| {
+                        y.line("op: add");
+                        y.text("path", patch.path);
+                        y.block("value", |y| env::write(y, &patch.env));
+                    });
+                });
+            });
+        });
+    }
     files.add(
         dev::DEV_DIR,
         "kustomization.yaml",
-        "k8s/kustomization.dev.k8s.yaml.j2",
-        DevContext {
-            header: header(),
-            app: comment(&ir.app.name),
-            secret,
-            backing: (!backing.is_empty()).then(|| comment(&backing.join(", "))),
-            resources: backing.iter().map(|b| format!("{b}.yaml")).collect(),
-            labels: common_labels(subject),
-            env_patch: (dev_env != base_env).then(|| EnvPatch {
-                kind: workload.kind(),
-                name: names.app.clone(),
-                path: workload.env_path(),
-                env: dev_env,
-            }),
-        },
+        y.finish(),
         if backing.is_empty() {
             "Kubernetes dev overlay: the base, to try it out".to_owned()
         } else {
@@ -158,24 +194,27 @@ pub fn prod(subject: &Subject<'_>, secret: bool, files: &mut Files<'_>) {
         ir, service, names, ..
     } = subject;
     let connections = env::connections(ir, service);
+    let reached = if connections.is_empty() {
+        "it reaches none".to_owned()
+    } else {
+        format!(
+            "{} come from the Secret {}",
+            connections.join(", "),
+            names.secret
+        )
+    };
+    let mut y = Yaml::with_header(&format!(
+        "{} with managed backing services: {reached}.",
+        ir.app.name
+    ));
+    y.comment(&apply("prod", secret));
+    y.line("apiVersion: kustomize.config.k8s.io/v1beta1");
+    y.line("kind: Kustomization");
+    y.block("resources", |y| y.text_item("../../base"));
     files.add(
         PROD_DIR,
         "kustomization.yaml",
-        "k8s/kustomization.prod.k8s.yaml.j2",
-        ProdContext {
-            header: header(),
-            app: comment(&ir.app.name),
-            secret,
-            connections: comment(&if connections.is_empty() {
-                "it reaches none".to_owned()
-            } else {
-                format!(
-                    "{} come from the Secret {}",
-                    connections.join(", "),
-                    names.secret
-                )
-            }),
-        },
+        y.finish(),
         if connections.is_empty() {
             "Kubernetes prod overlay: the base".to_owned()
         } else {

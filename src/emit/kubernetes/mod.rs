@@ -10,7 +10,8 @@
 //! - `overlays/prod/`: the base as it is, reading the managed services' URLs from the Secret.
 //!
 //! Settings only Kubernetes has come from `build`'s flags; [`settings`] reports the ones
-//! that were defaulted.
+//! that were defaulted. Each module writes its manifests with [`yaml::Yaml`]; pods and
+//! containers are written by [`pod`], environments by [`env`].
 
 mod config;
 mod dev;
@@ -19,67 +20,14 @@ mod kustomize;
 mod pod;
 mod settings;
 mod workload;
+mod yaml;
 
-use serde::Serialize;
-
-use super::{Artifact, HEADER, Layout, Root, escape, render, verbatim};
+use super::{Artifact, Layout, Root};
 use crate::diagnostic::Diagnostics;
 use crate::ir::{Ir, Service, ServiceRole, Technology};
 
 pub use self::pod::{PRE_STOP_SECONDS, STARTUP_WINDOW_SECONDS};
 pub use self::settings::{CRONJOB_NAME_LIMIT, DEFAULT_REPLICAS, check_unused};
-
-/// The Kubernetes templates, registered with the others by [`super`].
-pub const TEMPLATES: &[(&str, &str)] = &[
-    (
-        "k8s/macros.k8s.yaml.j2",
-        include_str!("../../../templates/k8s/macros.k8s.yaml.j2"),
-    ),
-    (
-        "k8s/deployment.k8s.yaml.j2",
-        include_str!("../../../templates/k8s/deployment.k8s.yaml.j2"),
-    ),
-    (
-        "k8s/service.k8s.yaml.j2",
-        include_str!("../../../templates/k8s/service.k8s.yaml.j2"),
-    ),
-    (
-        "k8s/poddisruptionbudget.k8s.yaml.j2",
-        include_str!("../../../templates/k8s/poddisruptionbudget.k8s.yaml.j2"),
-    ),
-    (
-        "k8s/cronjob.k8s.yaml.j2",
-        include_str!("../../../templates/k8s/cronjob.k8s.yaml.j2"),
-    ),
-    (
-        "k8s/job.k8s.yaml.j2",
-        include_str!("../../../templates/k8s/job.k8s.yaml.j2"),
-    ),
-    (
-        "k8s/configmap.k8s.yaml.j2",
-        include_str!("../../../templates/k8s/configmap.k8s.yaml.j2"),
-    ),
-    (
-        "k8s/secret.example.k8s.yaml.j2",
-        include_str!("../../../templates/k8s/secret.example.k8s.yaml.j2"),
-    ),
-    (
-        "k8s/kustomization.base.k8s.yaml.j2",
-        include_str!("../../../templates/k8s/kustomization.base.k8s.yaml.j2"),
-    ),
-    (
-        "k8s/kustomization.dev.k8s.yaml.j2",
-        include_str!("../../../templates/k8s/kustomization.dev.k8s.yaml.j2"),
-    ),
-    (
-        "k8s/kustomization.prod.k8s.yaml.j2",
-        include_str!("../../../templates/k8s/kustomization.prod.k8s.yaml.j2"),
-    ),
-    (
-        "k8s/backing.k8s.yaml.j2",
-        include_str!("../../../templates/k8s/backing.k8s.yaml.j2"),
-    ),
-];
 
 /// Where the base goes.
 pub const BASE_DIR: &str = "deploy/k8s/base";
@@ -164,14 +112,6 @@ fn reasons(service: &Service) -> String {
     reasons.join("; ")
 }
 
-fn comment(text: &str) -> minijinja::Value {
-    verbatim(escape::comment(text))
-}
-
-fn header() -> minijinja::Value {
-    verbatim(HEADER.to_owned())
-}
-
 /// The app as every part of the layout sees it.
 struct Subject<'a> {
     ir: &'a Ir,
@@ -184,34 +124,25 @@ struct Subject<'a> {
     selector: Vec<(String, String)>,
 }
 
-/// The files rendered so far, and where problems go.
+/// The files written so far, and where problems go.
 struct Files<'a> {
     artifacts: Vec<Artifact>,
     diagnostics: &'a mut Diagnostics,
 }
 
 impl Files<'_> {
-    /// Renders `template` with `context` into `dir/file`; a failure is a diagnostic.
-    fn add(
-        &mut self,
-        dir: &str,
-        file: &str,
-        template: &str,
-        context: impl Serialize,
-        purpose: String,
-    ) {
-        if let Some(contents) = render(template, context, self.diagnostics) {
-            self.artifacts.push(Artifact {
-                path: format!("{dir}/{file}"),
-                root: Root::Out,
-                purpose,
-                contents,
-            });
-        }
+    /// Adds `contents` as `dir/file`.
+    fn add(&mut self, dir: &str, file: &str, contents: String, purpose: String) {
+        self.artifacts.push(Artifact {
+            path: format!("{dir}/{file}"),
+            root: Root::Out,
+            purpose,
+            contents,
+        });
     }
 }
 
-/// Renders `deploy/k8s/`.
+/// Writes `deploy/k8s/`.
 pub fn emit(ir: &Ir, layout: &Layout, diagnostics: &mut Diagnostics) -> Vec<Artifact> {
     let Some(service) = ir.app_service() else {
         return Vec::new();
@@ -237,8 +168,8 @@ pub fn emit(ir: &Ir, layout: &Layout, diagnostics: &mut Diagnostics) -> Vec<Arti
     resources.extend(workload::emit(
         &subject, workload, replicas, layout, &mut files,
     ));
-    kustomize::base(&subject, resources, secret, &mut files);
-    let dev_files = dev::backing(ir, &subject.names, files.diagnostics);
+    kustomize::base(&subject, &resources, secret, &mut files);
+    let dev_files = dev::backing(ir, &subject.names);
     kustomize::dev(&subject, workload, secret, &mut files);
     files.artifacts.extend(dev_files);
     kustomize::prod(&subject, secret, &mut files);

@@ -1,10 +1,9 @@
-//! Pods and their containers: probes, the preStop pause, hardening and resources, as the
-//! contexts the `pod_spec` macro of `templates/k8s/macros.k8s.yaml.j2` renders.
+//! Pods and their containers: probes, the preStop pause, hardening and resources, and how
+//! each is written into a manifest.
 
-use serde::Serialize;
-
-use super::env::EnvVar;
-use crate::emit::{escape, verbatim};
+use super::env::{self, EnvVar};
+use super::yaml::Yaml;
+use crate::emit::escape;
 use crate::ir::{HealthCheck, Probe as IrProbe, Resources};
 use crate::passes::services::{
     CHECK_TIMEOUT_MS, DRAIN_DELAY_MS, LIVENESS_PATH, READINESS_PATH, SHUTDOWN_TIMEOUT_MS,
@@ -66,17 +65,32 @@ const _: () = assert!(
         < web_grace_seconds(WEB_GRACE_SECONDS) * 1000
 );
 
-/// A probe as the `probe` macro writes it: an HTTP GET, a command, or a TCP connection.
-#[derive(Clone, Debug, Serialize)]
+/// What a probe does.
+#[derive(Clone, Debug)]
+pub enum Check {
+    /// An HTTP GET of `path` on the container port named `port`.
+    Http {
+        /// The path.
+        path: String,
+        /// The port's name.
+        port: String,
+    },
+    /// A command, escaped against `$(NAME)` expansion.
+    Exec(Vec<String>),
+    /// A TCP connection to the container port named `port`.
+    Tcp {
+        /// The port's name.
+        port: String,
+    },
+}
+
+/// A probe: what it does and how often.
+#[derive(Clone, Debug)]
 pub struct Probe {
-    /// Why the probe is there, as comment text.
-    pub why: minijinja::Value,
-    /// The path an HTTP probe asks for.
-    pub http_path: Option<String>,
-    /// The command an exec probe runs, escaped against `$(NAME)` expansion.
-    pub exec: Option<Vec<String>>,
-    /// The container port an HTTP or TCP probe connects to, by name.
-    pub port: Option<String>,
+    /// Why the probe is there.
+    pub why: String,
+    /// What it does.
+    pub check: Check,
     /// Seconds between probes.
     pub period: u32,
     /// Seconds one probe may take.
@@ -97,7 +111,7 @@ pub struct Probes {
 }
 
 /// A container port.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct ContainerPort {
     /// Its name, which Services and probes use.
     pub name: String,
@@ -119,7 +133,7 @@ pub fn http_ports(service: &crate::ir::Service) -> Vec<ContainerPort> {
 }
 
 /// Requests and limits, as Kubernetes quantities.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Quantities {
     /// CPU request (Compose's reservation).
     pub cpu_request: String,
@@ -132,7 +146,7 @@ pub struct Quantities {
 }
 
 /// A volume mounted into a container.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Mount {
     /// The volume's name in the pod.
     pub name: String,
@@ -141,7 +155,7 @@ pub struct Mount {
 }
 
 /// One container of a pod.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Container {
     /// Its name.
     pub name: String,
@@ -160,8 +174,8 @@ pub struct Container {
     pub liveness: Option<Probe>,
     /// The probe that gates traffic.
     pub readiness: Option<Probe>,
-    /// Why there is no probe, as comment text.
-    pub no_probe: Option<minijinja::Value>,
+    /// Why there is no probe.
+    pub no_probe: Option<String>,
     /// Seconds of the preStop pause.
     pub pre_stop_seconds: Option<u32>,
     /// Requests and limits.
@@ -173,7 +187,7 @@ pub struct Container {
 }
 
 /// A user and group id.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct User {
     /// User id.
     pub uid: u32,
@@ -194,7 +208,7 @@ impl User {
 }
 
 /// A pod template's spec.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct Pod {
     /// Whether the pause process is PID 1 (Compose's `init: true`).
     pub share_process_namespace: bool,
@@ -276,16 +290,13 @@ pub fn quantities(resources: &Resources) -> Option<Quantities> {
     })
 }
 
-fn comment(text: &str) -> minijinja::Value {
-    verbatim(escape::comment(text))
-}
-
 fn http(why: &str, path: &str, period: u32, timeout: u32, failures: u32) -> Probe {
     Probe {
-        why: comment(why),
-        http_path: Some(path.to_owned()),
-        exec: None,
-        port: Some(HTTP_PORT_NAME.to_owned()),
+        why: why.to_owned(),
+        check: Check::Http {
+            path: path.to_owned(),
+            port: HTTP_PORT_NAME.to_owned(),
+        },
         period,
         timeout,
         failure_threshold: failures,
@@ -344,10 +355,8 @@ pub fn backing_probes(health: &HealthCheck, port: &str) -> Probes {
         .map(|w| escape::kubernetes_literal(w))
         .collect();
     let check = |why: String, failures: u32| Probe {
-        why: comment(&why),
-        http_path: None,
-        exec: Some(command.clone()),
-        port: None,
+        why,
+        check: Check::Exec(command.clone()),
         period: health.interval_s,
         timeout: health.timeout_s,
         failure_threshold: failures,
@@ -366,10 +375,10 @@ pub fn backing_probes(health: &HealthCheck, port: &str) -> Probes {
         health.retries,
     );
     let liveness = Probe {
-        why: comment("The port accepts connections: a slow check never restarts the service."),
-        http_path: None,
-        exec: None,
-        port: Some(port.to_owned()),
+        why: "The port accepts connections: a slow check never restarts the service.".to_owned(),
+        check: Check::Tcp {
+            port: port.to_owned(),
+        },
         period: 10,
         timeout: health.timeout_s,
         failure_threshold: BACKING_LIVENESS_FAILURES,
@@ -378,6 +387,172 @@ pub fn backing_probes(health: &HealthCheck, port: &str) -> Probes {
         startup: Some(startup),
         liveness: Some(liveness),
         readiness: Some(readiness),
+    }
+}
+
+impl Probe {
+    /// The probe's fields, under the key that names the probe.
+    fn write(&self, y: &mut Yaml) {
+        match &self.check {
+            Check::Http { path, port } => y.block("httpGet", |y| {
+                y.text("path", path);
+                y.text("port", port);
+            }),
+            Check::Exec(command) => y.block("exec", |y| {
+                y.block("command", |y| {
+                    for word in command {
+                        y.text_item(word);
+                    }
+                });
+            }),
+            Check::Tcp { port } => y.block("tcpSocket", |y| y.text("port", port)),
+        }
+        y.number("periodSeconds", self.period);
+        y.number("timeoutSeconds", self.timeout);
+        y.number("failureThreshold", self.failure_threshold);
+    }
+}
+
+impl Container {
+    /// The container, as an item of `containers`.
+    fn write(&self, y: &mut Yaml) {
+        y.text("name", &self.name);
+        y.text("image", &self.image);
+        y.line("imagePullPolicy: IfNotPresent");
+        if let Some(args) = self.args.as_ref().filter(|a| !a.is_empty()) {
+            y.block("args", |y| {
+                for word in args {
+                    y.text_item(word);
+                }
+            });
+        }
+        if !self.ports.is_empty() {
+            y.block("ports", |y| {
+                for p in &self.ports {
+                    y.item(|y| {
+                        y.text("name", &p.name);
+                        y.number("containerPort", p.port);
+                        y.line("protocol: TCP");
+                    });
+                }
+            });
+        }
+        if !self.env.is_empty() {
+            y.block("env", |y| env::write(y, &self.env));
+        }
+        for (key, probe) in [
+            ("startupProbe", &self.startup),
+            ("livenessProbe", &self.liveness),
+            ("readinessProbe", &self.readiness),
+        ] {
+            if let Some(probe) = probe {
+                y.comment(&probe.why);
+                y.block(key, |y| probe.write(y));
+            }
+        }
+        if let Some(reason) = self.no_probe.as_deref().filter(|r| !r.is_empty()) {
+            y.comment(&format!("No probe: {reason}."));
+        }
+        if let Some(seconds) = self.pre_stop_seconds.filter(|&s| s > 0) {
+            y.block("lifecycle", |y| {
+                y.comment("Endpoints stop routing to a terminating pod a moment after it is told to stop; the");
+                y.comment("pause keeps it serving until then, and SIGTERM comes after.");
+                y.block("preStop", |y| {
+                    y.block("sleep", |y| y.number("seconds", seconds));
+                });
+            });
+        }
+        if let Some(r) = &self.resources {
+            y.block("resources", |y| {
+                y.block("requests", |y| {
+                    y.text("cpu", &r.cpu_request);
+                    y.text("memory", &r.memory_request);
+                });
+                y.block("limits", |y| {
+                    y.text("cpu", &r.cpu_limit);
+                    y.text("memory", &r.memory_limit);
+                });
+            });
+        }
+        y.block("securityContext", |y| {
+            y.line("allowPrivilegeEscalation: false");
+            if self.hardened {
+                y.line("readOnlyRootFilesystem: true");
+                y.block("capabilities", |y| {
+                    y.block("drop", |y| y.line("- ALL"));
+                });
+            }
+        });
+        if !self.mounts.is_empty() {
+            y.block("volumeMounts", |y| {
+                for m in &self.mounts {
+                    y.item(|y| {
+                        y.text("name", &m.name);
+                        y.text("mountPath", &m.path);
+                    });
+                }
+            });
+        }
+    }
+}
+
+impl Pod {
+    /// The pod template's spec, under its `spec:`.
+    pub fn write(&self, y: &mut Yaml) {
+        y.comment(
+            "No service-link variables: a Service named redis or kafka would otherwise give every",
+        );
+        y.comment("container REDIS_PORT=tcp://... or KAFKA_PORT=tcp://..., which their images read as settings.");
+        y.line("enableServiceLinks: false");
+        y.line("automountServiceAccountToken: false");
+        if self.share_process_namespace {
+            y.comment("Compose's `init: true`: the pod's pause process is PID 1 and reaps zombies, so the app");
+            y.comment("gets the default handling of SIGTERM and SIGINT.");
+            y.line("shareProcessNamespace: true");
+        }
+        if let Some(policy) = self.restart_policy.filter(|p| !p.is_empty()) {
+            y.text("restartPolicy", policy);
+        }
+        y.number("terminationGracePeriodSeconds", self.grace_seconds);
+        y.block("securityContext", |y| {
+            if let Some(user) = self.user {
+                y.line("runAsNonRoot: true");
+                y.number("runAsUser", user.uid);
+                y.number("runAsGroup", user.gid);
+            }
+            if let Some(group) = self.fs_group.filter(|&g| g > 0) {
+                y.number("fsGroup", group);
+            }
+            y.block("seccompProfile", |y| y.line("type: RuntimeDefault"));
+        });
+        if let Some(spread) = self.spread.as_ref().filter(|s| !s.is_empty()) {
+            y.comment("Replicas spread over machines, so that losing one does not take them all.");
+            y.block("topologySpreadConstraints", |y| {
+                y.item(|y| {
+                    y.line("maxSkew: 1");
+                    y.line("topologyKey: kubernetes.io/hostname");
+                    y.line("whenUnsatisfiable: ScheduleAnyway");
+                    y.block("labelSelector", |y| {
+                        y.block("matchLabels", |y| y.pairs(spread));
+                    });
+                });
+            });
+        }
+        y.block("containers", |y| {
+            for c in &self.containers {
+                y.item(|y| c.write(y));
+            }
+        });
+        if !self.temp_volumes.is_empty() {
+            y.block("volumes", |y| {
+                for v in &self.temp_volumes {
+                    y.item(|y| {
+                        y.text("name", v);
+                        y.line("emptyDir: {}");
+                    });
+                }
+            });
+        }
     }
 }
 

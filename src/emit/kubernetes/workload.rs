@@ -2,14 +2,13 @@
 //! a `PodDisruptionBudget`; a `CronJob` or a Job for a pipeline; a suspended Job for a CLI
 //! tool. One container, probed, paused before SIGTERM, non-root and read-only.
 
-use serde::Serialize;
-
 use super::env;
-use super::pod::{self, Container, ContainerPort, Mount, Pod, User};
+use super::pod::{self, Container, Mount, Pod, User};
 use super::settings::DEFAULT_REPLICAS;
-use super::{BASE_DIR, Files, Subject, comment, header};
+use super::yaml::Yaml;
+use super::{BASE_DIR, Files, Subject};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
-use crate::emit::Layout;
+use crate::emit::{Layout, escape};
 use crate::images;
 use crate::ir::Ir;
 use crate::model::Archetype;
@@ -70,54 +69,49 @@ impl Workload {
     }
 }
 
-#[derive(Serialize)]
-struct DeploymentContext {
-    header: minijinja::Value,
-    about: minijinja::Value,
-    name: String,
-    metadata_labels: Vec<(String, String)>,
-    selector: Vec<(String, String)>,
-    replicas: u16,
-    replicas_why: minijinja::Value,
-    pod: Pod,
+/// `metadata:` with the object's name and labels.
+fn metadata(y: &mut Yaml, name: &str, labels: &[(String, String)]) {
+    y.block("metadata", |y| {
+        y.text("name", name);
+        y.block("labels", |y| y.pairs(labels));
+    });
 }
 
-#[derive(Serialize)]
-struct ServiceContext {
-    header: minijinja::Value,
-    about: minijinja::Value,
-    name: String,
-    metadata_labels: Vec<(String, String)>,
-    selector: Vec<(String, String)>,
-    ports: Vec<ContainerPort>,
+/// `selector:` with `matchLabels`.
+fn match_labels(y: &mut Yaml, selector: &[(String, String)]) {
+    y.block("selector", |y| {
+        y.block("matchLabels", |y| y.pairs(selector));
+    });
 }
 
-#[derive(Serialize)]
-struct BudgetContext {
-    header: minijinja::Value,
-    about: minijinja::Value,
-    name: String,
-    metadata_labels: Vec<(String, String)>,
-    selector: Vec<(String, String)>,
-}
-
-#[derive(Serialize)]
-struct JobSpec {
+/// A Job's spec: one run at a time, retried `backoff_limit` times, of `pod` labelled
+/// `labels`; suspended until resumed when `suspend`.
+struct Run<'a> {
     suspend: bool,
     backoff_limit: u32,
-    backoff_why: minijinja::Value,
-    pod_labels: Vec<(String, String)>,
+    backoff_why: &'a str,
+    labels: &'a [(String, String)],
     pod: Pod,
 }
 
-#[derive(Serialize)]
-struct RunContext {
-    header: minijinja::Value,
-    about: minijinja::Value,
-    name: String,
-    metadata_labels: Vec<(String, String)>,
-    schedule: Option<String>,
-    job: JobSpec,
+impl Run<'_> {
+    fn write(&self, y: &mut Yaml) {
+        if self.suspend {
+            y.line("suspend: true");
+        }
+        y.line("parallelism: 1");
+        y.line("completions: 1");
+        y.comment(self.backoff_why);
+        y.number("backoffLimit", self.backoff_limit);
+        y.comment(
+            "A failed pod's replacement starts only once that pod has stopped, never beside it.",
+        );
+        y.line("podReplacementPolicy: Failed");
+        y.block("template", |y| {
+            y.block("metadata", |y| y.block("labels", |y| y.pairs(self.labels)));
+            y.block("spec", |y| self.pod.write(y));
+        });
+    }
 }
 
 /// The app's container, with its probes and hardening.
@@ -161,7 +155,7 @@ fn app_container(
         startup: probes.startup,
         liveness: probes.liveness,
         readiness: probes.readiness,
-        no_probe: service.no_health_reason.as_deref().map(comment),
+        no_probe: service.no_health_reason.clone(),
         pre_stop_seconds: web.then_some(pod::PRE_STOP_SECONDS),
         resources,
         hardened: true,
@@ -221,65 +215,93 @@ pub fn emit(
         Workload::Deployment => {
             let spread = (replicas > 1).then(|| selector.clone());
             let port = service.ports.first().map_or(0, |p| p.container);
+            let replicas_why = if layout.replicas.is_some() {
+                "As `--replicas` says.".to_owned()
+            } else {
+                format!(
+                    "The default, {DEFAULT_REPLICAS}; set it with `specdeploy build --replicas N`."
+                )
+            };
+            let pod = app_pod(subject, container, spread);
+            let mut y = Yaml::with_header(&format!(
+                "{} as a web service: probes on {LIVENESS_PATH} and {READINESS_PATH}, a pause before SIGTERM, a non-root read-only container.",
+                ir.app.name
+            ));
+            y.line("apiVersion: apps/v1");
+            y.line("kind: Deployment");
+            metadata(&mut y, &names.app, labels);
+            y.block("spec", |y| {
+                y.comment(&replicas_why);
+                y.number("replicas", replicas);
+                match_labels(y, selector);
+                y.comment("A new pod must be ready before an old one goes, so capacity never drops in a rollout.");
+                y.block("strategy", |y| {
+                    y.line("type: RollingUpdate");
+                    y.block("rollingUpdate", |y| {
+                        y.line("maxSurge: 1");
+                        y.line("maxUnavailable: 0");
+                    });
+                });
+                y.block("template", |y| {
+                    y.block("metadata", |y| y.block("labels", |y| y.pairs(labels)));
+                    y.block("spec", |y| pod.write(y));
+                });
+            });
             files.add(
                 BASE_DIR,
                 "deployment.yaml",
-                "k8s/deployment.k8s.yaml.j2",
-                DeploymentContext {
-                    header: header(),
-                    about: comment(&format!(
-                        "{} as a web service: probes on {LIVENESS_PATH} and {READINESS_PATH}, a pause before SIGTERM, a non-root read-only container.",
-                        ir.app.name
-                    )),
-                    name: names.app.clone(),
-                    metadata_labels: labels.clone(),
-                    selector: selector.clone(),
-                    replicas,
-                    replicas_why: comment(&if layout.replicas.is_some() {
-                        "As `--replicas` says.".to_owned()
-                    } else {
-                        format!("The default, {DEFAULT_REPLICAS}; set it with `specdeploy build --replicas N`.")
-                    }),
-                    pod: app_pod(subject, container, spread),
-                },
+                y.finish(),
                 format!(
                     "Kubernetes: {} as a Deployment of {replicas}, probed on {LIVENESS_PATH} and {READINESS_PATH}",
                     names.app
                 ),
             );
+
+            let mut y = Yaml::with_header(&format!(
+                "{} inside the cluster, on the port it listens on.",
+                ir.app.name
+            ));
+            y.line("apiVersion: v1");
+            y.line("kind: Service");
+            metadata(&mut y, &names.app, labels);
+            y.block("spec", |y| {
+                y.line("type: ClusterIP");
+                y.block("selector", |y| y.pairs(selector));
+                y.block("ports", |y| {
+                    for p in pod::http_ports(service) {
+                        y.item(|y| {
+                            y.text("name", &p.name);
+                            y.number("port", p.port);
+                            y.text("targetPort", &p.name);
+                            y.line("protocol: TCP");
+                        });
+                    }
+                });
+            });
             files.add(
                 BASE_DIR,
                 "service.yaml",
-                "k8s/service.k8s.yaml.j2",
-                ServiceContext {
-                    header: header(),
-                    about: comment(&format!(
-                        "{} inside the cluster, on the port it listens on.",
-                        ir.app.name
-                    )),
-                    name: names.app.clone(),
-                    metadata_labels: labels.clone(),
-                    selector: selector.clone(),
-                    ports: pod::http_ports(service),
-                },
+                y.finish(),
                 format!("Kubernetes: the Service of {} on port {port}", names.app),
             );
             resources.push("service.yaml".to_owned());
+
             if replicas > 1 {
+                let mut y = Yaml::with_header(&format!(
+                    "A drained or upgraded node takes at most one of the {replicas} replicas of {} at a time.",
+                    ir.app.name
+                ));
+                y.line("apiVersion: policy/v1");
+                y.line("kind: PodDisruptionBudget");
+                metadata(&mut y, &names.app, labels);
+                y.block("spec", |y| {
+                    y.line("maxUnavailable: 1");
+                    match_labels(y, selector);
+                });
                 files.add(
                     BASE_DIR,
                     "poddisruptionbudget.yaml",
-                    "k8s/poddisruptionbudget.k8s.yaml.j2",
-                    BudgetContext {
-                        header: header(),
-                        about: comment(&format!(
-                            "A drained or upgraded node takes at most one of the {replicas} replicas of {} at a time.",
-                            ir.app.name
-                        )),
-                        name: names.app.clone(),
-                        metadata_labels: labels.clone(),
-                        selector: selector.clone(),
-                    },
+                    y.finish(),
                     format!("Kubernetes: all but one of the {replicas} replicas keep serving through node drains"),
                 );
                 resources.push("poddisruptionbudget.yaml".to_owned());
@@ -311,34 +333,48 @@ pub fn emit(
                     names.app
                 ),
             };
-            files.add(
-                BASE_DIR,
-                workload.file(),
-                if workload == Workload::CronJob {
-                    "k8s/cronjob.k8s.yaml.j2"
+            let run = Run {
+                suspend: cli,
+                backoff_limit,
+                backoff_why: if cli {
+                    "A command that failed is not run again by itself: it may not be safe to repeat."
                 } else {
-                    "k8s/job.k8s.yaml.j2"
+                    "A failed run is retried, one attempt at a time."
                 },
-                RunContext {
-                    header: header(),
-                    about: comment(&about),
-                    name: names.app.clone(),
-                    metadata_labels: labels.clone(),
-                    schedule: ir.app.schedule.clone(),
-                    job: JobSpec {
-                        suspend: cli,
-                        backoff_limit,
-                        backoff_why: comment(if cli {
-                            "A command that failed is not run again by itself: it may not be safe to repeat."
-                        } else {
-                            "A failed run is retried, one attempt at a time."
-                        }),
-                        pod_labels: labels.clone(),
-                        pod: app_pod(subject, container, None),
-                    },
-                },
-                purpose,
-            );
+                labels,
+                pod: app_pod(subject, container, None),
+            };
+            let mut y = Yaml::with_header(&about);
+            if workload == Workload::CronJob {
+                let schedule = ir.app.schedule.as_deref().unwrap_or_default();
+                y.line("apiVersion: batch/v1");
+                y.line("kind: CronJob");
+                metadata(&mut y, &names.app, labels);
+                y.block("spec", |y| {
+                    y.text("schedule", schedule);
+                    y.line("timeZone: \"Etc/UTC\"");
+                    y.comment("Runs never overlap: a pipeline that processes each record exactly once cannot share");
+                    y.comment("its input with a second run. A run that is still going when the next is due is kept,");
+                    y.comment("and the next is skipped.");
+                    y.line("concurrencyPolicy: Forbid");
+                    y.line("successfulJobsHistoryLimit: 3");
+                    y.line("failedJobsHistoryLimit: 3");
+                    y.block("jobTemplate", |y| y.block("spec", |y| run.write(y)));
+                });
+            } else {
+                if cli {
+                    y.comment("A template to run on demand: the Job is created suspended and runs once resumed:");
+                    y.line(&format!(
+                        "#   kubectl patch job {} --type=merge -p '{{\"spec\":{{\"suspend\":false}}}}'",
+                        escape::yaml(&names.app)
+                    ));
+                }
+                y.line("apiVersion: batch/v1");
+                y.line("kind: Job");
+                metadata(&mut y, &names.app, labels);
+                y.block("spec", |y| run.write(y));
+            }
+            files.add(BASE_DIR, workload.file(), y.finish(), purpose);
         }
     }
 
