@@ -16,7 +16,9 @@
 #   - `specdeploy build --target all` on the web service (every artifact), and
 #     `specdeploy check` on the web service and on every corpus, with the shipped binary;
 #   - the same `build` with the binary of a plain `cargo build --release` (glibc linked
-#     dynamically), for comparison.
+#     dynamically), for comparison;
+#   - `cat` and the shipped `build` again, back to back in paired rounds (15, or 5 with
+#     BENCH_QUICK), for the ratio of the two within each round.
 #
 # Peak memory comes from `/usr/bin/time -v` (Debian package `time`). The hyperfine JSON goes
 # to target/bench/results/, the ratios against the floors are printed, the table between the
@@ -100,6 +102,20 @@ fi
 "$specdeploy" build "$web" --target all --out "$bench/web-service-out" >/dev/null 2>&1
 time_one build-web-service "$specdeploy build $web --target all --out $bench/web-service-out"
 time_one build-web-service-plain "$plain build $web --target all --out $bench/web-service-out"
+
+# Paired rounds: `cat` and `build` back to back, round after round. This machine's speed
+# changes by a third from one moment to the next, and a ratio of two medians taken seconds
+# apart can fall on either side of such a change; the ratio within a round cannot.
+pairs="$results/pairs"
+mkdir -p "$pairs"
+rounds=15
+[[ -n "${BENCH_QUICK:-}" ]] && rounds=5
+say "timing $rounds paired rounds of cat and build"
+for ((round = 1; round <= rounds; round++)); do
+    hyperfine --shell=none --warmup 5 --runs 40 --style none --export-json "$pairs/$round.json" \
+        "cat $web/specs/assertions.json" \
+        "$specdeploy build $web --target all --out $bench/web-service-out" >/dev/null
+done
 time_one check-web-service "$specdeploy check $web"
 for n in "${sizes[@]}"; do
     for form in manifest spec; do

@@ -51,9 +51,31 @@ def spec_bytes(folder):
     return total
 
 
+def paired_ratios(results):
+    """The ratio of `build`'s median to `cat`'s in each paired round, in round order."""
+    folder = os.path.join(results, "pairs")
+    if not os.path.isdir(folder):
+        return []
+    ratios = []
+    for name in sorted(os.listdir(folder), key=lambda n: int(n.split(".")[0])):
+        with open(os.path.join(folder, name)) as f:
+            cat, build = json.load(f)["results"]
+        ratios.append(build["median"] / cat["median"])
+    return ratios
+
+
+def median(values):
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[middle]
+    return (ordered[middle - 1] + ordered[middle]) / 2
+
+
 def main():
     results, bench, machine, doc, plot_data = sys.argv[1:6]
     r = {name[:-5]: load(results, name[:-5]) for name in os.listdir(results) if name.endswith(".json")}
+    pairs = paired_ratios(results)
     true, cat = r["floor-true"], r["floor-cat"]
     build, check_web = r["build-web-service"], r["check-web-service"]
     plain = r.get("build-web-service-plain")
@@ -123,10 +145,17 @@ def main():
         )
     else:
         targets.append("| `build` ≤ ½ × `nixpacks build --out` | nixpacks not installed: not measured | |")
-    three = build["median"] <= 3 * cat["median"]
-    targets.append(
-        f"| `build` ≤ 3 × `cat` | {build['median'] / cat['median']:.2f}× | {verdict(three)} |"
-    )
+    whole = build["median"] / cat["median"]
+    if pairs:
+        # The rounds decide: each compares the two at the same moment.
+        paired = median(pairs)
+        targets.append(
+            f"| `build` ≤ 3 × `cat` | {paired:.2f}×, the median of {len(pairs)} paired rounds "
+            f"({min(pairs):.2f}× to {max(pairs):.2f}×); {whole:.2f}× from the medians above "
+            f"| {verdict(paired <= 3)} |"
+        )
+    else:
+        targets.append(f"| `build` ≤ 3 × `cat` | {whole:.2f}× | {verdict(whole <= 3)} |")
     speedup = VALIDATOR_100_S / r["check-manifest-100"]["median"]
     targets.append(
         f"| `check` of 100 assertions ≥ 3,000 × faster than the validator's {VALIDATOR_100_S:.0f} s "
@@ -160,6 +189,8 @@ def main():
         f.write("\n".join(plot) + "\n")
 
     print("\n".join(lines))
+    if pairs:
+        print("build / cat in each paired round: " + ", ".join(f"{p:.2f}" for p in pairs))
     print(
         f"\nbuild / cat = {build['median'] / cat['median']:.2f}, build / true = "
         f"{build['median'] / true['median']:.2f}"
