@@ -4,7 +4,7 @@
 
 use super::env::{self, Source};
 use super::yaml::Yaml;
-use super::{BASE_DIR, Files, Names, Subject};
+use super::{BASE_DIR, Files, Names, Subject, metadata};
 use crate::ir::{Ir, Service, ServiceRole, ValuePart, Variable};
 
 /// One key of the `ConfigMap`.
@@ -187,10 +187,7 @@ pub fn emit(subject: &Subject<'_>, files: &mut Files<'_>) -> bool {
     }
     y.line("apiVersion: v1");
     y.line("kind: ConfigMap");
-    y.block("metadata", |y| {
-        y.text("name", &names.config);
-        y.block("labels", |y| y.pairs(labels));
-    });
+    metadata(&mut y, &names.config, labels);
     if config.is_empty() {
         y.line("data: {}");
     } else {
@@ -238,10 +235,7 @@ pub fn emit(subject: &Subject<'_>, files: &mut Files<'_>) -> bool {
         }
         y.line("apiVersion: v1");
         y.line("kind: Secret");
-        y.block("metadata", |y| {
-            y.text("name", &names.secret);
-            y.block("labels", |y| y.pairs(labels));
-        });
+        metadata(&mut y, &names.secret, labels);
         y.line("type: Opaque");
         if groups.is_empty() {
             y.line("stringData: {}");

@@ -5,7 +5,10 @@
 use super::env::{self, EnvVar};
 use super::pod::{self, Container, ContainerPort, Mount, Pod};
 use super::yaml::Yaml;
-use super::{Names, component, metadata_labels, reasons, selector};
+use super::{
+    Names, component, match_labels, metadata, metadata_labels, pod_template, reasons, selector,
+    service_ports,
+};
 use crate::emit::{Artifact, Root, escape};
 use crate::ir::{Ir, Service, ServiceRole, Technology};
 
@@ -95,13 +98,6 @@ pub fn backing(ir: &Ir, names: &Names) -> Vec<Artifact> {
             containers: vec![container],
             temp_volumes: Vec::new(),
         };
-        let metadata = |y: &mut Yaml| {
-            y.block("metadata", |y| {
-                y.text("name", name);
-                y.block("labels", |y| y.pairs(&labels));
-            });
-        };
-
         let mut y = Yaml::with_header(&format!(
             "{} for {} in the dev overlay, as in Compose; because of {}.",
             technology.as_str(),
@@ -110,38 +106,24 @@ pub fn backing(ir: &Ir, names: &Names) -> Vec<Artifact> {
         ));
         y.line("apiVersion: v1");
         y.line("kind: Service");
-        metadata(&mut y);
+        metadata(&mut y, name, &labels);
         y.block("spec", |y| {
             y.comment("Headless, and listing the pod before it is ready: clients find it by this name, and a");
             y.comment("broker that reaches itself by this name can start.");
             y.line("clusterIP: None");
             y.line("publishNotReadyAddresses: true");
             y.block("selector", |y| y.pairs(&selector));
-            y.block("ports", |y| {
-                for p in &ports {
-                    y.item(|y| {
-                        y.text("name", &p.name);
-                        y.number("port", p.port);
-                        y.text("targetPort", &p.name);
-                        y.line("protocol: TCP");
-                    });
-                }
-            });
+            service_ports(y, &ports);
         });
         y.line("---");
         y.line("apiVersion: apps/v1");
         y.line("kind: StatefulSet");
-        metadata(&mut y);
+        metadata(&mut y, name, &labels);
         y.block("spec", |y| {
             y.text("serviceName", name);
             y.line("replicas: 1");
-            y.block("selector", |y| {
-                y.block("matchLabels", |y| y.pairs(&selector));
-            });
-            y.block("template", |y| {
-                y.block("metadata", |y| y.block("labels", |y| y.pairs(&labels)));
-                y.block("spec", |y| pod.write(y));
-            });
+            match_labels(y, &selector);
+            pod_template(y, &labels, &pod);
             if !service.volumes.is_empty() {
                 y.block("volumeClaimTemplates", |y| {
                     for volume in &service.volumes {

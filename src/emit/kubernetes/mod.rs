@@ -22,6 +22,7 @@ mod settings;
 mod workload;
 mod yaml;
 
+use self::yaml::Yaml;
 use super::{Artifact, Layout, Root};
 use crate::diagnostic::Diagnostics;
 use crate::ir::{Ir, Service, ServiceRole, Technology};
@@ -110,6 +111,43 @@ fn reasons(service: &Service) -> String {
         }
     }
     reasons.join("; ")
+}
+
+/// `metadata:` with the object's name and labels.
+fn metadata(y: &mut Yaml, name: &str, labels: &[(String, String)]) {
+    y.block("metadata", |y| {
+        y.text("name", name);
+        y.block("labels", |y| y.pairs(labels));
+    });
+}
+
+/// `selector:` with `matchLabels`, as workloads and budgets select their pods.
+fn match_labels(y: &mut Yaml, selector: &[(String, String)]) {
+    y.block("selector", |y| {
+        y.block("matchLabels", |y| y.pairs(selector));
+    });
+}
+
+/// `template:`, a workload's pods: their labels and `pod`.
+fn pod_template(y: &mut Yaml, labels: &[(String, String)], pod: &pod::Pod) {
+    y.block("template", |y| {
+        y.block("metadata", |y| y.block("labels", |y| y.pairs(labels)));
+        y.block("spec", |y| pod.write(y));
+    });
+}
+
+/// A Service's `ports`, each to the container port of its name.
+fn service_ports(y: &mut Yaml, ports: &[pod::ContainerPort]) {
+    y.block("ports", |y| {
+        for p in ports {
+            y.item(|y| {
+                y.text("name", &p.name);
+                y.number("port", p.port);
+                y.text("targetPort", &p.name);
+                y.line("protocol: TCP");
+            });
+        }
+    });
 }
 
 /// The app as every part of the layout sees it.

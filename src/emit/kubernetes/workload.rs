@@ -6,7 +6,7 @@ use super::env;
 use super::pod::{self, Container, Mount, Pod, User};
 use super::settings::DEFAULT_REPLICAS;
 use super::yaml::Yaml;
-use super::{BASE_DIR, Files, Subject};
+use super::{BASE_DIR, Files, Subject, match_labels, metadata, pod_template, service_ports};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::emit::{Layout, escape};
 use crate::images;
@@ -69,21 +69,6 @@ impl Workload {
     }
 }
 
-/// `metadata:` with the object's name and labels.
-fn metadata(y: &mut Yaml, name: &str, labels: &[(String, String)]) {
-    y.block("metadata", |y| {
-        y.text("name", name);
-        y.block("labels", |y| y.pairs(labels));
-    });
-}
-
-/// `selector:` with `matchLabels`.
-fn match_labels(y: &mut Yaml, selector: &[(String, String)]) {
-    y.block("selector", |y| {
-        y.block("matchLabels", |y| y.pairs(selector));
-    });
-}
-
 /// A Job's spec: one run at a time, retried `backoff_limit` times, of `pod` labelled
 /// `labels`; suspended until resumed when `suspend`.
 struct Run<'a> {
@@ -107,10 +92,7 @@ impl Run<'_> {
             "A failed pod's replacement starts only once that pod has stopped, never beside it.",
         );
         y.line("podReplacementPolicy: Failed");
-        y.block("template", |y| {
-            y.block("metadata", |y| y.block("labels", |y| y.pairs(self.labels)));
-            y.block("spec", |y| self.pod.write(y));
-        });
+        pod_template(y, self.labels, &self.pod);
     }
 }
 
@@ -242,10 +224,7 @@ pub fn emit(
                         y.line("maxUnavailable: 0");
                     });
                 });
-                y.block("template", |y| {
-                    y.block("metadata", |y| y.block("labels", |y| y.pairs(labels)));
-                    y.block("spec", |y| pod.write(y));
-                });
+                pod_template(y, labels, &pod);
             });
             files.add(
                 BASE_DIR,
@@ -267,16 +246,7 @@ pub fn emit(
             y.block("spec", |y| {
                 y.line("type: ClusterIP");
                 y.block("selector", |y| y.pairs(selector));
-                y.block("ports", |y| {
-                    for p in pod::http_ports(service) {
-                        y.item(|y| {
-                            y.text("name", &p.name);
-                            y.number("port", p.port);
-                            y.text("targetPort", &p.name);
-                            y.line("protocol: TCP");
-                        });
-                    }
-                });
+                service_ports(y, &pod::http_ports(service));
             });
             files.add(
                 BASE_DIR,
