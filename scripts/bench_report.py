@@ -8,6 +8,7 @@ and writes PLOT_DATA for scripts/bench_plot.gp.
 
 import json
 import os
+import statistics
 import sys
 
 # The spec-driven toolchain's own manifest validator (bash calling jq per field) cannot be run
@@ -62,14 +63,6 @@ def paired_ratios(results):
             cat, build = json.load(f)["results"]
         ratios.append(build["median"] / cat["median"])
     return ratios
-
-
-def median(values):
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    if len(ordered) % 2:
-        return ordered[middle]
-    return (ordered[middle - 1] + ordered[middle]) / 2
 
 
 def main():
@@ -148,7 +141,7 @@ def main():
     whole = build["median"] / cat["median"]
     if pairs:
         # The rounds decide: each compares the two at the same moment.
-        paired = median(pairs)
+        paired = statistics.median(pairs)
         targets.append(
             f"| `build` ≤ 3 × `cat` | {paired:.2f}×, the median of {len(pairs)} paired rounds "
             f"({min(pairs):.2f}× to {max(pairs):.2f}×); {whole:.2f}× from the medians above "

@@ -4,7 +4,7 @@
 
 use super::env::{self, Source};
 use super::yaml::Yaml;
-use super::{BASE_DIR, Files, Names, Subject, metadata};
+use super::{BASE_DIR, Files, Names, Subject, object};
 use crate::ir::{Ir, Service, ServiceRole, ValuePart, Variable};
 
 /// One key of the `ConfigMap`.
@@ -185,9 +185,7 @@ pub fn emit(subject: &Subject<'_>, files: &mut Files<'_>) -> bool {
             names.secret
         ));
     }
-    y.line("apiVersion: v1");
-    y.line("kind: ConfigMap");
-    metadata(&mut y, &names.config, labels);
+    object(&mut y, "v1", "ConfigMap", &names.config, labels);
     if config.is_empty() {
         y.line("data: {}");
     } else {
@@ -233,9 +231,7 @@ pub fn emit(subject: &Subject<'_>, files: &mut Files<'_>) -> bool {
                 y.comment(&format!("  {example}"));
             }
         }
-        y.line("apiVersion: v1");
-        y.line("kind: Secret");
-        metadata(&mut y, &names.secret, labels);
+        object(&mut y, "v1", "Secret", &names.secret, labels);
         y.line("type: Opaque");
         if groups.is_empty() {
             y.line("stringData: {}");

@@ -6,7 +6,7 @@ use super::env::{self, EnvVar};
 use super::pod::{self, Container, ContainerPort, Mount, Pod};
 use super::yaml::Yaml;
 use super::{
-    Names, component, match_labels, metadata, metadata_labels, pod_template, reasons, selector,
+    Names, component, match_labels, metadata_labels, object, pod_template, reasons, selector,
     service_ports,
 };
 use crate::emit::{Artifact, Root, escape};
@@ -104,9 +104,7 @@ pub fn backing(ir: &Ir, names: &Names) -> Vec<Artifact> {
             ir.app.name,
             reasons(service)
         ));
-        y.line("apiVersion: v1");
-        y.line("kind: Service");
-        metadata(&mut y, name, &labels);
+        object(&mut y, "v1", "Service", name, &labels);
         y.block("spec", |y| {
             y.comment("Headless, and listing the pod before it is ready: clients find it by this name, and a");
             y.comment("broker that reaches itself by this name can start.");
@@ -116,9 +114,7 @@ pub fn backing(ir: &Ir, names: &Names) -> Vec<Artifact> {
             service_ports(y, &ports);
         });
         y.line("---");
-        y.line("apiVersion: apps/v1");
-        y.line("kind: StatefulSet");
-        metadata(&mut y, name, &labels);
+        object(&mut y, "apps/v1", "StatefulSet", name, &labels);
         y.block("spec", |y| {
             y.text("serviceName", name);
             y.line("replicas: 1");

@@ -8,6 +8,12 @@ use super::yaml::Yaml;
 use super::{BASE_DIR, Files, PROD_DIR, Subject, dev};
 use crate::ir::ServiceRole;
 
+/// The lines every kustomization starts with.
+fn kustomization(y: &mut Yaml) {
+    y.line("apiVersion: kustomize.config.k8s.io/v1beta1");
+    y.line("kind: Kustomization");
+}
+
 /// `labels:` with `pairs` on every object and its pod templates, not on selectors.
 fn common(y: &mut Yaml, pairs: &[(String, String)]) {
     y.block("labels", |y| {
@@ -94,8 +100,7 @@ pub fn base(subject: &Subject<'_>, resources: &[String], secret: bool, files: &m
     if secret {
         y.comment("Create the Secret first: see secret.example.yaml.");
     }
-    y.line("apiVersion: kustomize.config.k8s.io/v1beta1");
-    y.line("kind: Kustomization");
+    kustomization(&mut y);
     y.block("resources", |y| {
         for r in resources {
             y.text_item(r);
@@ -142,8 +147,7 @@ pub fn dev(subject: &Subject<'_>, workload: Workload, secret: bool, files: &mut 
         y.comment("Each backing service is a StatefulSet with a volume claim, a probe and a Service named");
         y.comment(&format!("as in Compose ({}).", backing.join(", ")));
     }
-    y.line("apiVersion: kustomize.config.k8s.io/v1beta1");
-    y.line("kind: Kustomization");
+    kustomization(&mut y);
     y.block("resources", |y| {
         y.text_item("../../base");
         for b in &backing {
@@ -208,8 +212,7 @@ pub fn prod(subject: &Subject<'_>, secret: bool, files: &mut Files<'_>) {
         ir.app.name
     ));
     y.comment(&apply("prod", secret));
-    y.line("apiVersion: kustomize.config.k8s.io/v1beta1");
-    y.line("kind: Kustomization");
+    kustomization(&mut y);
     y.block("resources", |y| y.text_item("../../base"));
     files.add(
         PROD_DIR,

@@ -113,8 +113,11 @@ fn reasons(service: &Service) -> String {
     reasons.join("; ")
 }
 
-/// `metadata:` with the object's name and labels.
-fn metadata(y: &mut Yaml, name: &str, labels: &[(String, String)]) {
+/// The lines every object starts with: `apiVersion`, `kind`, and `metadata` with its name and
+/// labels.
+fn object(y: &mut Yaml, api_version: &str, kind: &str, name: &str, labels: &[(String, String)]) {
+    y.line(&format!("apiVersion: {api_version}"));
+    y.line(&format!("kind: {kind}"));
     y.block("metadata", |y| {
         y.text("name", name);
         y.block("labels", |y| y.pairs(labels));

@@ -6,7 +6,7 @@ use super::env;
 use super::pod::{self, Container, Mount, Pod, User};
 use super::settings::DEFAULT_REPLICAS;
 use super::yaml::Yaml;
-use super::{BASE_DIR, Files, Subject, match_labels, metadata, pod_template, service_ports};
+use super::{BASE_DIR, Files, Subject, match_labels, object, pod_template, service_ports};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::emit::{Layout, escape};
 use crate::images;
@@ -209,9 +209,7 @@ pub fn emit(
                 "{} as a web service: probes on {LIVENESS_PATH} and {READINESS_PATH}, a pause before SIGTERM, a non-root read-only container.",
                 ir.app.name
             ));
-            y.line("apiVersion: apps/v1");
-            y.line("kind: Deployment");
-            metadata(&mut y, &names.app, labels);
+            object(&mut y, "apps/v1", workload.kind(), &names.app, labels);
             y.block("spec", |y| {
                 y.comment(&replicas_why);
                 y.number("replicas", replicas);
@@ -240,9 +238,7 @@ pub fn emit(
                 "{} inside the cluster, on the port it listens on.",
                 ir.app.name
             ));
-            y.line("apiVersion: v1");
-            y.line("kind: Service");
-            metadata(&mut y, &names.app, labels);
+            object(&mut y, "v1", "Service", &names.app, labels);
             y.block("spec", |y| {
                 y.line("type: ClusterIP");
                 y.block("selector", |y| y.pairs(selector));
@@ -261,9 +257,13 @@ pub fn emit(
                     "A drained or upgraded node takes at most one of the {replicas} replicas of {} at a time.",
                     ir.app.name
                 ));
-                y.line("apiVersion: policy/v1");
-                y.line("kind: PodDisruptionBudget");
-                metadata(&mut y, &names.app, labels);
+                object(
+                    &mut y,
+                    "policy/v1",
+                    "PodDisruptionBudget",
+                    &names.app,
+                    labels,
+                );
                 y.block("spec", |y| {
                     y.line("maxUnavailable: 1");
                     match_labels(y, selector);
@@ -317,9 +317,7 @@ pub fn emit(
             let mut y = Yaml::with_header(&about);
             if workload == Workload::CronJob {
                 let schedule = ir.app.schedule.as_deref().unwrap_or_default();
-                y.line("apiVersion: batch/v1");
-                y.line("kind: CronJob");
-                metadata(&mut y, &names.app, labels);
+                object(&mut y, "batch/v1", workload.kind(), &names.app, labels);
                 y.block("spec", |y| {
                     y.text("schedule", schedule);
                     y.line("timeZone: \"Etc/UTC\"");
@@ -339,9 +337,7 @@ pub fn emit(
                         escape::yaml(&names.app)
                     ));
                 }
-                y.line("apiVersion: batch/v1");
-                y.line("kind: Job");
-                metadata(&mut y, &names.app, labels);
+                object(&mut y, "batch/v1", workload.kind(), &names.app, labels);
                 y.block("spec", |y| run.write(y));
             }
             files.add(BASE_DIR, workload.file(), y.finish(), purpose);
